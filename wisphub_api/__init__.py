@@ -1,0 +1,73 @@
+"""WispHub API: the cached, authenticated middleware between chat bots and WispHub Net."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Flask application; ``config`` replaces settings read from the environment."""
+    from wisphub_api import auth, errors, extensions, http
+    from wisphub_api.blueprints import register_blueprints
+    from wisphub_api.config import load_config, validate_config
+    from wisphub_api.services import init_services
+
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(load_config() if config is None else {})
+    if config is not None:
+        app.config.from_mapping(config)
+    validate_config(app.config)
+    app.json.sort_keys = False  # keep the contract's field order
+
+    extensions.cache.init_app(app, config=_cache_config(app.config))
+    api = _make_api(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    http.init_app(app)
+    init_services(app)
+    register_blueprints(app, api)
+    return app
+
+
+def _cache_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    cache_config = {
+        "CACHE_TYPE": config["CACHE_TYPE"],
+        "CACHE_DEFAULT_TIMEOUT": config["CLIENTS_CACHE_TTL"],
+        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
+    }
+    if config["CACHE_TYPE"] == "RedisCache":
+        cache_config["CACHE_REDIS_URL"] = config["CACHE_REDIS_URL"]
+    return cache_config
+
+
+def _make_api(app: Flask):
+    """Bind a flask-smorest ``Api`` (the OpenAPI document and the /docs page) to ``app``."""
+    from flask_smorest import Api
+
+    app.config.update(
+        API_TITLE="WispHub API",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    )
+    api = Api(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
+    api.spec.components.security_scheme(
+        "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    api.spec.options["security"] = [{"ApiKeyAuth": []}]
+    app.extensions["wisphub_api.api"] = api
+    return api
+
+
+_API_DESCRIPTION = (
+    "Look up, search and verify the subscribers of an ISP on WispHub Net, and answer about its "
+    "internet plans. Every route below `/api/v1` is also served under `/api` for bots written "
+    "against the public FastAPI middleware. Send the bot's key in the `X-API-Key` header."
+)

@@ -1,0 +1,135 @@
+"""Read every setting of the service from the environment, with defaults.
+
+This is the only module that reads ``os.environ``. ``.env`` (if present) is loaded first by
+python-dotenv without overriding variables that are already set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+# The bot key written in .env.example for the sandbox demo; never accepted in production.
+DEMO_API_KEY = "demo-bot-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service (raised at start-up, never at request time)."""
+
+
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# name -> (parser, default). The default is the raw string an operator would write.
+_SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "APP_ENV": (str.lower, "production"),
+    # Upstream WispHub Net.
+    "WISPHUB_NET_HOST": (str.strip, ""),
+    "WISPHUB_NET_KEY": (str.strip, ""),
+    "UPSTREAM_CONNECT_TIMEOUT": (float, "3.05"),
+    "UPSTREAM_READ_TIMEOUT": (float, "10"),
+    "UPSTREAM_RETRIES": (int, "2"),
+    "UPSTREAM_BACKOFF": (float, "0.3"),
+    "UPSTREAM_POOL_SIZE": (int, "50"),
+    "UPSTREAM_PAGE_SIZE": (int, "300"),
+    "UPSTREAM_MAX_PARALLEL_PAGES": (int, "8"),
+    # Bots.
+    "WISPHUB_INTERNAL_API_KEY": (_csv, ""),
+    "MAX_CONTENT_LENGTH": (int, "65536"),
+    "CORS_ORIGINS": (_csv, ""),
+    # Cache.
+    "CACHE_TYPE": (str.strip, "SimpleCache"),
+    "CACHE_REDIS_URL": (str.strip, ""),
+    "CACHE_KEY_PREFIX": (str.strip, "wisphub_api:"),
+    "CLIENTS_CACHE_TTL": (int, "300"),
+    "PLANS_CACHE_TTL": (int, "900"),
+    "LOOKUP_CACHE_TTL": (int, "60"),
+    "NOT_FOUND_CACHE_TTL": (int, "10"),
+    "STALE_MAX_AGE": (int, "86400"),
+    "REFRESH_AHEAD_FRACTION": (float, "0.8"),
+    "CIRCUIT_FAILURE_THRESHOLD": (int, "3"),
+    "CIRCUIT_RESET_SECONDS": (float, "30"),
+    "WARMUP_ON_START": (_bool, "true"),
+    # Identity verification.
+    "VERIFY_MIN_FIELDS": (int, "2"),
+    "VERIFY_MAX_FAILURES": (int, "5"),
+    "VERIFY_WINDOW_SECONDS": (int, "900"),
+    "VERIFY_PRICE_TOLERANCE": (float, "1"),
+    "RESOLVE_MIN_FIELDS": (int, "3"),
+    # Operations.
+    "LOG_LEVEL": (str.upper, "INFO"),
+}
+
+
+def load_config(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> dict:
+    """Return the settings parsed from ``environ`` (default: ``.env`` under ``os.environ``)."""
+    if environ is None:
+        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+        environ = {**{k: v or "" for k, v in file_values.items()}, **os.environ}
+    config: dict[str, Any] = {}
+    for name, (parse, default) in _SETTINGS.items():
+        raw = environ.get(name, default)
+        try:
+            config[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} has an invalid value") from exc
+    if config["CACHE_REDIS_URL"] and "CACHE_TYPE" not in environ:
+        config["CACHE_TYPE"] = "RedisCache"
+    config["CACHE_DEFAULT_TIMEOUT"] = config["CLIENTS_CACHE_TTL"]
+    return config
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` with a clear sentence when the settings cannot serve."""
+    env = config["APP_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    if env != "testing":
+        missing = [name for name in ("WISPHUB_NET_HOST", "WISPHUB_NET_KEY",
+                                     "WISPHUB_INTERNAL_API_KEY") if not config.get(name)]
+        if missing:
+            raise ConfigError(
+                f"missing required setting(s): {', '.join(missing)} "
+                "(see .env.example; `make serve` starts the sandbox when no host is set)"
+            )
+    if env == "production" and DEMO_API_KEY in config["WISPHUB_INTERNAL_API_KEY"]:
+        raise ConfigError("WISPHUB_INTERNAL_API_KEY still holds the demo key; set your bots' keys")
+    if config["CACHE_TYPE"] == "RedisCache" and not config["CACHE_REDIS_URL"]:
+        raise ConfigError("CACHE_TYPE=RedisCache needs CACHE_REDIS_URL")
+    if config["CACHE_TYPE"] not in {"SimpleCache", "RedisCache", "NullCache"}:
+        raise ConfigError("CACHE_TYPE must be SimpleCache or RedisCache")
+    for name in ("CLIENTS_CACHE_TTL", "PLANS_CACHE_TTL", "VERIFY_MIN_FIELDS", "MAX_CONTENT_LENGTH"):
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be positive")
+    if not 0 < config["REFRESH_AHEAD_FRACTION"] < 1:
+        raise ConfigError("REFRESH_AHEAD_FRACTION must be between 0 and 1")
+
+
+def config_for_tests(**overrides: Any) -> dict:
+    """Return settings for tests: no environment, no warm-up, fast upstream failures."""
+    config = load_config(environ={})
+    config.update(
+        APP_ENV="testing",
+        TESTING=True,
+        WISPHUB_NET_HOST="http://127.0.0.1:9",
+        WISPHUB_NET_KEY="Test1234.abcdefghijklmnopqrstuvwxyz012345",
+        WISPHUB_INTERNAL_API_KEY=["test-key", "second-test-key"],
+        WARMUP_ON_START=False,
+        UPSTREAM_CONNECT_TIMEOUT=1.0,
+        UPSTREAM_READ_TIMEOUT=2.0,
+        UPSTREAM_RETRIES=0,
+        UPSTREAM_BACKOFF=0.0,
+    )
+    config.update(overrides)
+    return config

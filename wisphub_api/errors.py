@@ -1,0 +1,174 @@
+"""Turn every failure into one JSON shape: ``{"detail": ..., "code": ...}`` (+ ``errors``)."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from wisphub_api.upstream.errors import (
+    UpstreamAuthError,
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger("wisphub_api.errors")
+
+
+class ApiError(Exception):
+    """An answer other than success, raised anywhere below a view."""
+
+    status = 400
+    code = "bad_request"
+    detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None,
+                 status: int | None = None, headers: dict[str, str] | None = None,
+                 errors: dict[str, Any] | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.code = code or self.code
+        self.status = status or self.status
+        self.headers = headers or {}
+        self.errors = errors
+
+
+class NotFound(ApiError):
+    status, code, detail = 404, "not_found", "The resource was not found."
+
+
+class Conflict(ApiError):
+    status, code, detail = 409, "conflict", "The request matches more than one resource."
+
+
+class TooManyRequests(ApiError):
+    status, code, detail = 429, "too_many_requests", "Too many requests; retry later."
+
+
+class UpstreamFailure(ApiError):
+    status, code, detail = 502, "upstream_error", "WispHub Net gave an unusable answer."
+
+
+# Werkzeug's own exception names, made stable machine codes.
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
+    500: "internal_error", 502: "upstream_error", 503: "upstream_unavailable",
+    504: "upstream_timeout",
+}
+
+_HTTP_DETAILS = {
+    400: "The request is malformed.",
+    401: "A valid X-API-Key header is required.",
+    404: "The requested URL was not found.",
+    405: "The method is not allowed for this URL.",
+    413: "The request body is too large.",
+    415: "The request body must be JSON (Content-Type: application/json).",
+    500: "An internal error occurred.",
+}
+
+# Upstream exception -> (status, code, detail). Details never echo the upstream body.
+_UPSTREAM_ANSWERS: list[tuple[type[UpstreamError], int, str, str]] = [
+    (UpstreamTimeout, 504, "upstream_timeout", "WispHub Net did not answer in time."),
+    (UpstreamUnavailable, 503, "upstream_unavailable", "WispHub Net is unavailable."),
+    (UpstreamAuthError, 502, "upstream_auth", "WispHub Net refused this service's credentials."),
+    (UpstreamNotFound, 404, "not_found", "The resource was not found in WispHub Net."),
+    (UpstreamBadResponse, 502, "upstream_bad_response", "WispHub Net gave an unusable answer."),
+    (UpstreamError, 502, "upstream_error", "WispHub Net gave an unusable answer."),
+]
+
+
+def error_response(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
+                   errors: dict[str, Any] | None = None):
+    """Build the JSON answer for one error."""
+    body: dict[str, Any] = {"detail": detail, "code": code}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _validation_status(messages: dict[str, Any]) -> int:
+    """Return 400 when fields are only missing, 422 when a value is wrong (DESIGN.md)."""
+    texts: list[str] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+        else:
+            texts.append(str(node))
+
+    collect(messages)
+    only_missing = texts and all(t == "Missing data for required field." or
+                                 t.startswith("At least ") for t in texts)
+    return 400 if only_missing else 422
+
+
+def handle_http_exception(error: HTTPException):
+    """Answer a werkzeug/webargs HTTP exception as JSON."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if messages is not None and status == 400:
+        return error_response(400, "bad_request", "The request body is not valid JSON.")
+    if messages is not None and status == 422:
+        # webargs nests messages by location ("json", "query"); flatten for the caller.
+        if isinstance(messages, dict) and len(messages) == 1:
+            location, inner = next(iter(messages.items()))
+            if location in {"json", "query", "view_args", "path"} and isinstance(inner, dict):
+                messages = inner
+        status = _validation_status(messages)
+        detail = ("Required fields are missing." if status == 400
+                  else "Some fields have invalid values.")
+        return error_response(status, _HTTP_CODES[status], detail, errors=messages,
+                              headers=data.get("headers"))
+    detail = data.get("message") or _HTTP_DETAILS.get(status) or error.description or error.name
+    code = _HTTP_CODES.get(status, error.name.lower().replace(" ", "_"))
+    headers = dict(data.get("headers") or {})
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return error_response(status, code, detail, headers=headers)
+
+
+def handle_api_error(error: ApiError):
+    """Answer an ``ApiError`` raised by a view or a service."""
+    return error_response(error.status, error.code, error.detail, headers=error.headers,
+                          errors=error.errors)
+
+
+def handle_upstream_error(error: UpstreamError):
+    """Answer a failure of WispHub Net that no cached data could cover."""
+    for kind, status, code, detail in _UPSTREAM_ANSWERS:
+        if isinstance(error, kind):
+            logger.warning("upstream failure answered %s (%s)", status, type(error).__name__)
+            return error_response(status, code, detail)
+    raise AssertionError("unreachable: UpstreamError is the last entry")  # pragma: no cover
+
+
+def handle_unexpected(error: Exception):
+    """Answer any other exception with a 500 that reveals nothing."""
+    # The exception's message may hold caller data; log its type and frames only.
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("unhandled error: %s\n%s", type(error).__name__, frames)
+    return error_response(500, "internal_error", _HTTP_DETAILS[500])
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers on ``app``."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(UpstreamError, handle_upstream_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,52 @@
+"""Request and response hygiene shared by every route: media type, security headers, CORS."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+from wisphub_api.errors import ApiError
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+    detail = "The request body must be JSON (Content-Type: application/json)."
+
+
+def require_json_body() -> None:
+    """Refuse a body sent to an API route in anything but JSON."""
+    if request.method not in _BODY_METHODS or not request.path.startswith("/api/"):
+        return
+    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType()
+
+
+def add_headers(response: Response) -> Response:
+    """Add the security headers and, when configured, CORS headers to ``response``."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    origins = current_app.config["CORS_ORIGINS"]
+    origin = request.headers.get("Origin")
+    if origins and origin and ("*" in origins or origin in origins):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Headers"] = "X-API-Key, Content-Type, X-Request-ID"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+        response.headers["Access-Control-Expose-Headers"] = "X-Request-ID, X-Cache, ETag"
+        response.headers.add("Vary", "Origin")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the media-type check and the response headers on ``app``."""
+    app.before_request(require_json_body)
+    app.after_request(add_headers)
