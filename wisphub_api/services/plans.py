@@ -1,0 +1,75 @@
+"""The internet plans of the ISP: list and details, loaded together and cached as one snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from wisphub_api.services.directory import encode_json, etag_for
+from wisphub_api.services.snapshots import CacheState, SnapshotStore
+from wisphub_api.upstream.client import WispHubClient
+from wisphub_api.upstream.errors import UpstreamNotFound
+from wisphub_api.upstream.models import PlanDetail, PlanSummary
+
+PlanPair = tuple[PlanSummary, PlanDetail | None]
+
+# WispHub publishes no price or speeds for PCQ plans (or answers 404 for a plan's detail).
+NO_DETAIL_NOTE = "WispHub Net publishes no price or speeds for this plan."
+
+
+def load_plans(upstream: WispHubClient, max_parallel: int) -> tuple[PlanPair, ...]:
+    """Read the plan list and every plan's detail (a bounded number of calls at a time)."""
+    summaries = upstream.list_plans()
+
+    def detail(plan: PlanSummary) -> PlanDetail | None:
+        try:
+            return upstream.get_plan(plan)
+        except UpstreamNotFound:
+            return None
+
+    with ThreadPoolExecutor(max_workers=max(1, max_parallel)) as pool:
+        details = list(pool.map(detail, summaries))
+    return tuple(zip(summaries, details, strict=True))
+
+
+def _public_detail(summary: PlanSummary, detail: PlanDetail | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"plan_id": summary.plan_id, "name": summary.name, "type": summary.type,
+                            "price": None, "download_speed": None, "upload_speed": None}
+    if detail is not None:
+        body.update(price=detail.price, download_speed=detail.download_speed,
+                    upload_speed=detail.upload_speed)
+    if detail is None or detail.price is None:
+        body["note"] = NO_DETAIL_NOTE
+    return body
+
+
+class PlanSnapshot:
+    """Every plan with its detail, and the list answer pre-serialised."""
+
+    def __init__(self, pairs: Iterable[PlanPair], fetched_at: float) -> None:
+        self.pairs = tuple(pairs)
+        self.fetched_at = fetched_at
+        listing = [{"plan_id": s.plan_id, "name": s.name, "type": s.type} for s, _ in self.pairs]
+        self.body = encode_json(listing)
+        self.etag = etag_for(self.body)
+        self.details = {s.plan_id: _public_detail(s, d) for s, d in self.pairs}
+
+
+class PlanCatalog:
+    """Answer plan questions from the cached plan snapshot."""
+
+    def __init__(self, store: SnapshotStore[PlanSnapshot]) -> None:
+        self.store = store
+
+    def snapshot(self) -> tuple[PlanSnapshot, CacheState]:
+        """Return every plan, loading them when cold."""
+        return self.store.get()
+
+    def detail(self, plan_id: int) -> tuple[dict[str, Any], CacheState]:
+        """Return one plan's detail answer."""
+        snapshot, state = self.store.get()
+        found = snapshot.details.get(plan_id)
+        if found is None:
+            raise UpstreamNotFound("no such plan")
+        return found, state
