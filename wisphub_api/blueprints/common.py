@@ -1,0 +1,52 @@
+"""Helpers every blueprint uses to answer: cache headers, pre-serialised bodies, strict queries."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from wisphub_api.errors import ApiError
+from wisphub_api.services.snapshots import CacheState
+
+# Answers hold personal data: a client may keep them to revalidate, never a shared cache.
+LIST_CACHE_CONTROL = "private, no-cache"
+
+
+def with_cache_headers(response: Response, state: CacheState) -> Response:
+    """Say how the answer was served (``X-Cache``) and how old its data is (``X-Cache-Age``)."""
+    response.headers["X-Cache"] = state.status
+    response.headers["X-Cache-Age"] = str(int(state.age))
+    return response
+
+
+def cached_body(body: bytes, etag: str, state: CacheState) -> Response:
+    """Answer a pre-serialised JSON body with its ETag; 304 when the caller already has it."""
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
+    response.make_conditional(request)
+    return with_cache_headers(response, state)
+
+
+def json_answer(data: Any, state: CacheState, status: int = 200) -> Response:
+    """Answer ``data`` as JSON with the cache headers."""
+    response = jsonify(data)
+    response.status_code = status
+    return with_cache_headers(response, state)
+
+
+def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse query parameters on a route that takes none, rather than silently ignore them."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.args:
+            unknown = {name: ["Unknown field."] for name in request.args}
+            raise ApiError("This route takes no query parameters.", status=422,
+                           code="validation_error", errors=unknown)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,30 @@
+"""Search route: clients ranked by relevance to free text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from wisphub_api.blueprints.common import json_answer
+from wisphub_api.schemas.clients import ClientSchema
+from wisphub_api.schemas.search import SearchQuerySchema
+from wisphub_api.services import current_services
+
+bp = Blueprint("search", __name__, description="Find subscribers by free text.")
+
+
+@bp.get("/search")
+@bp.arguments(SearchQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, ClientSchema(many=True))
+def search_clients(args: dict[str, Any]):
+    """Search clients by name, address, document or phone.
+
+    Case, accents and word order do not matter, and one typo in a word of five letters or
+    more is forgiven. Exact document or phone matches come first, then whole-name matches,
+    then partial ones.
+    """
+    snapshot, state = current_services().directory.snapshot()
+    found = snapshot.search(args["q"], args["limit"])
+    return json_answer([snapshot.public[c.service_id] for c in found], state)

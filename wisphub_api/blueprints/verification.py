@@ -1,0 +1,53 @@
+"""Identity routes: verify what a person claims, resolve a client without a service id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from wisphub_api.blueprints.common import no_query_parameters
+from wisphub_api.errors import NotFound
+from wisphub_api.schemas.clients import ClientSchema
+from wisphub_api.schemas.verification import (
+    ResolveRequestSchema,
+    VerifyRequestSchema,
+    VerifyResponseSchema,
+)
+from wisphub_api.services import current_services
+from wisphub_api.upstream.errors import UpstreamNotFound
+
+bp = Blueprint("verification", __name__, description="Confirm who a subscriber is.")
+
+
+@bp.post("/<int:service_id>/verify")
+@bp.arguments(VerifyRequestSchema)
+@bp.response(200, VerifyResponseSchema)
+@no_query_parameters
+def verify_client(claims: dict[str, Any], service_id: int):
+    """Check claimed facts against the subscriber of a service.
+
+    Text is compared by whole words after folding case, accents, punctuation and address
+    prefixes; a price matches within ±1. The answer names the matched request fields and never
+    the stored values. After too many failures for one service, the answer is 429 until the
+    window passes.
+    """
+    try:
+        result = current_services().identity.verify(service_id, claims)
+    except UpstreamNotFound:
+        raise NotFound("No client has this service id.", code="client_not_found") from None
+    return {"is_valid": result.is_valid, "matched_fields": list(result.matched_fields),
+            "message": result.message}
+
+
+@bp.post("/resolve")
+@bp.arguments(ResolveRequestSchema)
+@bp.response(200, ClientSchema)
+@no_query_parameters
+def resolve_client(claims: dict[str, Any]):
+    """Find the one client matching a name, address, plan name and plan price.
+
+    404 when nobody matches, 409 when several do (never an arbitrary pick).
+    """
+    client = current_services().identity.resolve(claims)
+    return client.to_public()
