@@ -125,18 +125,23 @@ class ClientDirectory:
 
     def _lookup(self, kind: str, key: str, from_snapshot, from_upstream) -> tuple[Client, CacheState]:
         current = self.store.peek()
-        if current is not None:
-            snapshot, state = current
-            if state.status == "STALE":
-                self.store.refresh_in_background()
-            matches = from_snapshot(snapshot)
-            if not matches:
-                raise UpstreamNotFound(f"no client for this {kind}")
-            return matches[0], state
-        return self._lookup_upstream(kind, key, from_upstream)
+        if current is None:
+            found = self._lookup_upstream(kind, key, from_upstream)
+            if found is not None:
+                return found
+            # WispHub's filters are exact on free text ("+57 300…" is not "300…"): before
+            # answering 404, ask the complete directory.
+            current = self.store.get()
+        snapshot, state = current
+        if state.status == "STALE":
+            self.store.refresh_in_background()
+        matches = from_snapshot(snapshot)
+        if not matches:
+            raise UpstreamNotFound(f"no client for this {kind}")
+        return matches[0], state
 
-    def _lookup_upstream(self, kind: str, key: str, fetch) -> tuple[Client, CacheState]:
-        """Ask upstream with one filtered call, cache the answer briefly, warm the snapshot."""
+    def _lookup_upstream(self, kind: str, key: str, fetch) -> tuple[Client, CacheState] | None:
+        """Ask upstream with one filtered call, cached briefly; None when it finds nobody."""
         self.store.refresh_in_background()
         cache_key = _lookup_key(kind, key)
         cached = self._backend.get(cache_key)
@@ -146,9 +151,7 @@ class ClientDirectory:
             matches, status = _preferred(fetch()), "MISS"
             ttl = self.lookup_ttl if matches else self.not_found_ttl
             self._backend.set(cache_key, matches, timeout=ttl)
-        if not matches:
-            raise UpstreamNotFound(f"no client for this {kind}")
-        return matches[0], CacheState(status, 0.0)
+        return (matches[0], CacheState(status, 0.0)) if matches else None
 
     def update_profile(self, service_id: int, fields: Mapping[str, Any]) -> Client:
         """Write profile fields upstream, then make the next read show the change."""
