@@ -32,8 +32,10 @@ class Services:
         threading.Thread(target=self._loop, name="snapshot-refresher", daemon=True).start()
 
     def stop_background(self) -> None:
-        """Stop the background loop (tests and graceful shutdown)."""
+        """Stop the background loop and further background refreshes (tests, shutdown)."""
         self._stop.set()
+        for store in self.stores:
+            store.closed = True
 
     def _loop(self) -> None:
         interval = min(max(0.05, (s.ttl - s.refresh_after) / 4) for s in self.stores)

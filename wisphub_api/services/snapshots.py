@@ -78,6 +78,7 @@ class SnapshotStore(Generic[V]):
         self._flight_lock = threading.Lock()
         self._inflight: threading.Event | None = None
         self.last_error: str | None = None
+        self.closed = False
         self.listeners: list[Callable[[str, str], None]] = []
 
     # -- keys -------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ class SnapshotStore(Generic[V]):
     # -- refreshing -------------------------------------------------------------------------
     def refresh_in_background(self) -> None:
         """Start a refresh unless one is running or the circuit is open."""
-        if self._inflight is not None or not self.breaker.allow():
+        if self.closed or self._inflight is not None or not self.breaker.allow():
             return
         threading.Thread(target=self._refresh_quietly, name=f"refresh-{self.name}",
                          daemon=True).start()
