@@ -44,4 +44,7 @@ lint: install-dev ## Check style (ruff) and types (mypy)
 clean: ## Remove caches and results (keeps .venv/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .coverage results
 
+# Load tests need the dev tools (locust) installed first.
+LOADTEST_DEPS = install-dev
+
 -include mk/*.mk

@@ -1,0 +1,1 @@
+"""Shared pieces of the load tests: configuration, checks, thresholds and the base user."""

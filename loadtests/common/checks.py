@@ -1,0 +1,76 @@
+"""Judge an answer's status and body shape (pure functions, no Locust import).
+
+A check takes the decoded JSON body and returns a short description of what is wrong, or None.
+Descriptions name fields and positions only, never values: bodies hold personal data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+Check = Callable[[Any], str | None]
+
+CLIENT_KEYS = ("service_id", "name")
+PLAN_KEYS = ("plan_id", "name", "type")
+
+
+def missing_keys(items: list[Any], keys: tuple[str, ...], what: str) -> str | None:
+    """Describe the first item that is not an object holding every key, or return None."""
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            return f"{what} {index} is not an object"
+        absent = [key for key in keys if key not in item]
+        if absent:
+            return f"{what} {index} lacks {', '.join(absent)}"
+    return None
+
+
+def client_list(body: Any) -> str | None:
+    """Require a non-empty list of client objects."""
+    if not isinstance(body, list):
+        return "client list is not a JSON list"
+    if not body:
+        return "client list is empty"
+    return missing_keys(body, CLIENT_KEYS, "client")
+
+
+def search_results(body: Any) -> str | None:
+    """Require a list of client objects; an empty list is a correct answer."""
+    if not isinstance(body, list):
+        return "search answer is not a JSON list"
+    return missing_keys(body, CLIENT_KEYS, "result")
+
+
+def verification_passed(body: Any) -> str | None:
+    """Require a verification answer saying the (valid) payload is valid."""
+    if not isinstance(body, dict):
+        return "verification answer is not a JSON object"
+    if not isinstance(body.get("matched_fields"), list) or not isinstance(body.get("message"), str):
+        return "verification answer lacks matched_fields or message"
+    if body.get("is_valid") is not True:
+        return "verification of the valid payload did not answer is_valid true"
+    return None
+
+
+def plan_list(body: Any) -> str | None:
+    """Require a non-empty list of plan objects."""
+    if not isinstance(body, list):
+        return "plan list is not a JSON list"
+    if not body:
+        return "plan list is empty"
+    return missing_keys(body, PLAN_KEYS, "plan")
+
+
+def response_problem(
+    status: int, body: bytes | None, expected_status: int, check: Check
+) -> str | None:
+    """Describe what is wrong with an answer (status first, then shape), or return None."""
+    if status != expected_status:
+        return f"status {status}, expected {expected_status}"
+    try:
+        decoded = json.loads(body or b"")
+    except ValueError:
+        return "body is not JSON"
+    return check(decoded)

@@ -1,0 +1,1 @@
+"""Entry locustfiles; pass one to `locust -f`."""
