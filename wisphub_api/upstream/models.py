@@ -1,0 +1,108 @@
+"""Immutable values read from WispHub Net, with English field names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# The HTTP contract's Client fields, in its order (everything but the lookup-only `phones`).
+CLIENT_PUBLIC_FIELDS: tuple[str, ...] = (
+    "service_id",
+    "name",
+    "document",
+    "phone",
+    "address",
+    "city",
+    "locality",
+    "service_status",
+    "payment_status",
+    "zone_id",
+    "antenna_ip",
+    "cut_off_date",
+    "outstanding_balance",
+    "lan_interface",
+    "internet_plan_name",
+    "internet_plan_price",
+    "technician_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """One WispHub service (a subscriber's connection), as the list endpoint describes it."""
+
+    service_id: int
+    name: str | None
+    document: str | None
+    phone: str | None  # every number, joined with "," as DESIGN.md says
+    phones: tuple[str, ...]  # normalised phone keys for lookup (see phones.normalize_phone)
+    address: str | None
+    city: str | None
+    locality: str | None
+    service_status: str | None  # estado
+    payment_status: str | None  # estado_facturas
+    zone_id: int | None
+    antenna_ip: str | None
+    cut_off_date: str | None  # ISO YYYY-MM-DD
+    outstanding_balance: float | None
+    lan_interface: str | None
+    internet_plan_name: str | None
+    internet_plan_price: float | None
+    technician_id: int | None
+
+    def to_public(self) -> dict[str, Any]:
+        """Return the 17 contract fields in the contract's order."""
+        return {name: getattr(self, name) for name in CLIENT_PUBLIC_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A complete client listing: exactly `count` distinct services, read at `fetched_at`."""
+
+    clients: tuple[Client, ...]
+    count: int
+    fetched_at: float  # time.time() when the first page was requested: the data's minimum age
+
+    def __len__(self) -> int:
+        return len(self.clients)
+
+    def __iter__(self) -> Iterator[Client]:
+        return iter(self.clients)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """One internet plan as the plan list gives it (no price)."""
+
+    plan_id: int
+    name: str
+    type: str  # "PPPoE" | "Simple Queue" | "PCQ", or the upstream text when unknown
+
+    def to_public(self) -> dict[str, Any]:
+        """Return the contract's plan list item."""
+        return {"plan_id": self.plan_id, "name": self.name, "type": self.type}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    """One internet plan with its price and speeds (None when WispHub has no detail, e.g. PCQ)."""
+
+    plan_id: int
+    name: str
+    type: str
+    price: float | None
+    download_speed: str | None  # kept as WispHub writes it: "700M", "10"
+    upload_speed: str | None
+    description: str | None
+
+    def to_public(self) -> dict[str, Any]:
+        """Return the contract's plan detail (description is not part of it)."""
+        return {
+            "plan_id": self.plan_id,
+            "name": self.name,
+            "type": self.type,
+            "price": self.price,
+            "download_speed": self.download_speed,
+            "upload_speed": self.upload_speed,
+        }
