@@ -1,0 +1,262 @@
+"""Free-text client search over name, address, document and phones, from inverted indexes.
+
+Semantics:
+- Case, accents, punctuation and word order do not matter (text.fold); letters and digits glued
+  together are two words ("7A"), as in addresses.
+- AND: every query word must match a word of the client (name, address, document or phones).
+  Articles and address prefixes ("la", "de", "calle", "vda", …) are optional: they filter nothing,
+  because people add or leave them out, but inside each tier the clients that have them come
+  first ("pedro calle" ranks Pedro Calle before Pedro Gómez); a query made only of them uses them
+  as required words (so "Calle" still finds the Calle family).
+- A query word matches a whole word; failing that, a longer word it is a prefix of (3+ characters;
+  4+ for pure digits, which are dense in phones), or a word at Damerau-Levenshtein distance one
+  when the query word has 5+ characters and a letter in it.
+- Ranking, in tiers (MatchKind): the whole query is a document or phone; every (required) word is
+  a whole word of the name; every word is a whole word somewhere; some word matched by prefix or
+  typo only.
+  Inside a tier, by service id, so answers are deterministic and cacheable.
+- Prefix and typo expansion is only computed when the exact tiers leave room under ``limit``.
+- Queries are cut at ``MAX_QUERY_CHARS`` characters and ``MAX_QUERY_WORDS`` distinct words.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from enum import IntEnum
+from itertools import chain, filterfalse
+
+from wisphub_api.services.text import (
+    ADDRESS_PREFIXES,
+    STOP_WORDS,
+    address_tokens,
+    digits,
+    fold,
+    split_alnum,
+    tokens,
+)
+from wisphub_api.upstream.models import Client
+from wisphub_api.upstream.phones import normalize_phone
+
+MAX_QUERY_CHARS = 200  # the schema allows 100; the index protects itself anyway
+MAX_QUERY_WORDS = 12  # more words than any name plus address; extra words are ignored
+MIN_PREFIX_CHARS = 3
+MIN_DIGIT_PREFIX_CHARS = 4  # "300" would be a prefix of a tenth of all mobile numbers
+MIN_TYPO_CHARS = 5
+OPTIONAL_WORDS: frozenset[str] = STOP_WORDS | ADDRESS_PREFIXES
+_EMPTY: frozenset[int] = frozenset()
+_PRESORT_MIN = 32  # postings at least this long are kept sorted; shorter ones sort quickly
+_TOP = "\U0010ffff"  # sorts after every folded word, bounding a prefix range
+
+
+class MatchKind(IntEnum):
+    """How a client matched a query; lower ranks first."""
+
+    EXACT_ID = 0  # the whole query is its document or one of its phones
+    NAME = 1  # every query word is a whole word of its name
+    WHOLE_WORDS = 2  # every query word is a whole word of its name, address, document or phones
+    PARTIAL = 3  # some query word matched only as a prefix or with one typo
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Tell whether ``a`` becomes ``b`` with at most one insertion, deletion, change or swap."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < len(a) and i < len(b) and a[i] == b[i]:
+        i += 1
+    if len(a) > len(b):
+        return a[i + 1:] == b[i:]
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    swapped = a[i + 1:i + 2] == b[i:i + 1] and a[i:i + 1] == b[i + 1:i + 2]
+    return a[i + 1:] == b[i + 1:] or (swapped and a[i + 2:] == b[i + 2:])
+
+
+def _deletions(word: str) -> Iterable[str]:
+    """Yield ``word`` without each one of its characters."""
+    return (word[:i] + word[i + 1:] for i in range(len(word)))
+
+
+def _id_keys(client: Client) -> set[str]:
+    """Return the exact keys of a client: its phones and its document (digits and as written)."""
+    keys = set(client.phones)
+    keys.update(key for key in (digits(client.document), fold(client.document).replace(" ", ""))
+                if key)
+    return keys
+
+
+def _typo_eligible(word: str, shortest: int) -> bool:
+    """Tell whether ``word`` may be reached or used through a one-character typo."""
+    return len(word) >= shortest and not word.isdigit()
+
+
+class SearchIndex:
+    """An immutable search index over one list of clients."""
+
+    def __init__(self, clients: tuple[Client, ...], words: dict[str, frozenset[int]],
+                 names: dict[str, frozenset[int]], ids: dict[str, frozenset[int]]) -> None:
+        self._clients = clients
+        self._words = words  # word → positions of clients with that whole word anywhere
+        self._names = names  # word → positions of clients with that word in their name
+        self._ids = ids  # document or phone key → positions
+        # Positions are in service-id order, so sorted postings are already in answer order.
+        self._word_order = _presorted(words)
+        self._name_order = _presorted(names)
+        self._other_order = _presorted({w: p - names.get(w, _EMPTY) for w, p in words.items()
+                                        if len(p) >= _PRESORT_MIN})
+        self._vocabulary = sorted(words)
+        self._longest = max(map(len, self._vocabulary), default=0)
+        neighbours: defaultdict[str, list[str]] = defaultdict(list)
+        for word in self._vocabulary:
+            if _typo_eligible(word, MIN_TYPO_CHARS - 1):
+                for variant in set(_deletions(word)):
+                    neighbours[variant].append(word)
+        self._neighbours = dict(neighbours)  # word minus one character → vocabulary words
+
+    @classmethod
+    def build(cls, clients: Sequence[Client]) -> SearchIndex:
+        """Index ``clients`` by the words of their name and address, documents and phones."""
+        ordered = tuple(sorted(clients, key=lambda client: client.service_id))
+        words: defaultdict[str, set[int]] = defaultdict(set)
+        names: defaultdict[str, set[int]] = defaultdict(set)
+        ids: defaultdict[str, set[int]] = defaultdict(set)
+        for position, client in enumerate(ordered):
+            keys = _id_keys(client)
+            for key in keys:
+                ids[key].add(position)
+            for word in split_alnum(tokens(client.name)):
+                names[word].add(position)
+                words[word].add(position)
+            for word in keys.union(address_tokens(client.address)):
+                words[word].add(position)
+        return cls(ordered, _freeze(words), _freeze(names), _freeze(ids))
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def search(self, query: str, limit: int = 20) -> list[Client]:
+        """Return up to ``limit`` clients matching ``query``, best first."""
+        return [client for client, _ in self.search_scored(query, limit)]
+
+    def search_scored(self, query: str, limit: int = 20) -> list[tuple[Client, MatchKind]]:
+        """Return up to ``limit`` (client, how it matched) pairs for ``query``, best first."""
+        text = query[:MAX_QUERY_CHARS]
+        words = list(dict.fromkeys(address_tokens(text, keep_prefixes=True)))[:MAX_QUERY_WORDS]
+        if limit <= 0 or not words:
+            return []
+        ranked: dict[int, MatchKind] = {}
+        _add(ranked, sorted(self._exact_ids(text, words)), MatchKind.EXACT_ID, limit)
+        required = [word for word in words if word not in OPTIONAL_WORDS]
+        optional = [word for word in words if word in OPTIONAL_WORDS] if required else []
+        # Optional words filter nothing but put the clients that have them first in each tier.
+        preferred = _intersect([self._words.get(word, _EMPTY) for word in optional]) if optional \
+            else None
+        whole = self._whole(ranked, required or words, preferred, limit)
+        if len(ranked) < limit:
+            _add(ranked, _prefer(self._partial(required or words, whole), preferred),
+                 MatchKind.PARTIAL, limit)
+        return [(self._clients[position], kind) for position, kind in ranked.items()]
+
+    def _exact_ids(self, text: str, words: list[str]) -> frozenset[int]:
+        """Return the clients whose document or phone is the whole query."""
+        compact = fold(text).replace(" ", "")
+        found = self._ids.get(compact, _EMPTY)
+        if all(word.isdigit() for word in words):
+            phone = normalize_phone(compact)
+            if phone is not None and phone != compact:
+                found = found | self._ids.get(phone, _EMPTY)
+        return found
+
+    def _whole(self, ranked: dict[int, MatchKind], required: list[str],
+               preferred: AbstractSet[int] | None, limit: int) -> AbstractSet[int]:
+        """Add the whole-word tiers to ``ranked``; return every whole-word match."""
+        if len(required) == 1:  # the common case, answered from sorted postings
+            word = required[0]
+            names = self._name_order.get(word) or sorted(self._names.get(word, _EMPTY))
+            _add(ranked, _prefer(names, preferred), MatchKind.NAME, limit)
+            whole: AbstractSet[int] = self._words.get(word, _EMPTY)
+            others = self._other_order.get(word)
+            if others is None:
+                others = tuple(sorted(whole - self._names.get(word, _EMPTY)))
+            _add(ranked, _prefer(others, preferred), MatchKind.WHOLE_WORDS, limit)
+            return whole
+        whole = _intersect([self._words.get(word, _EMPTY) for word in required])
+        in_name = _intersect([self._names.get(word, _EMPTY) for word in required] if whole else [])
+        _add(ranked, _prefer(sorted(in_name), preferred), MatchKind.NAME, limit)
+        _add(ranked, _prefer(sorted(whole - in_name), preferred), MatchKind.WHOLE_WORDS, limit)
+        return whole
+
+    def _partial(self, required: list[str], whole: AbstractSet[int]) -> Sequence[int]:
+        """Return, sorted, the clients that match every word only with prefixes or typos."""
+        if len(required) == 1:
+            others = self._prefixed(required[0]) + self._typos(required[0])
+            if len(others) == 1 and others[0] in self._word_order:  # skip sorting a long list
+                return list(filterfalse(whole.__contains__, self._word_order[others[0]]))
+        return sorted(_intersect([self._expand(word) for word in required]) - whole)
+
+    def _expand(self, word: str) -> set[int]:
+        """Return the clients with ``word`` as a whole word, a prefix or within one typo."""
+        found = set(self._words.get(word, _EMPTY))
+        for other in self._prefixed(word) + self._typos(word):
+            found.update(self._words[other])
+        return found
+
+    def _prefixed(self, word: str) -> list[str]:
+        """Return the longer vocabulary words that start with ``word``."""
+        shortest = MIN_DIGIT_PREFIX_CHARS if word.isdigit() else MIN_PREFIX_CHARS
+        if len(word) < shortest:
+            return []
+        start = bisect_left(self._vocabulary, word)
+        end = bisect_left(self._vocabulary, word + _TOP, start)
+        return [other for other in self._vocabulary[start:end] if other != word]
+
+    def _typos(self, word: str) -> list[str]:
+        """Return the vocabulary words one edit away from ``word``."""
+        if not _typo_eligible(word, MIN_TYPO_CHARS) or len(word) > self._longest + 1:
+            return []
+        candidates = set(self._neighbours.get(word, ()))
+        for variant in _deletions(word):
+            if variant in self._words:
+                candidates.add(variant)
+            candidates.update(self._neighbours.get(variant, ()))
+        candidates.discard(word)
+        return [other for other in candidates if within_one_edit(word, other)]
+
+
+def _freeze(postings: dict[str, set[int]]) -> dict[str, frozenset[int]]:
+    """Return ``postings`` made immutable."""
+    return {key: frozenset(value) for key, value in postings.items()}
+
+
+def _presorted(postings: dict[str, frozenset[int]]) -> dict[str, tuple[int, ...]]:
+    """Return the long postings of ``postings`` as sorted tuples."""
+    return {key: tuple(sorted(value)) for key, value in postings.items()
+            if len(value) >= _PRESORT_MIN}
+
+
+def _intersect(sets: Sequence[AbstractSet[int]]) -> AbstractSet[int]:
+    """Return the intersection of ``sets``, starting from the smallest."""
+    if not sets:
+        return _EMPTY
+    smallest, *others = sorted(sets, key=len)
+    return frozenset(smallest).intersection(*others)
+
+
+def _prefer(ordered: Sequence[int], preferred: AbstractSet[int] | None) -> Iterable[int]:
+    """Return ``ordered`` with the positions in ``preferred`` first, lazily."""
+    if preferred is None:
+        return ordered
+    return chain(filter(preferred.__contains__, ordered),
+                 filterfalse(preferred.__contains__, ordered))
+
+
+def _add(ranked: dict[int, MatchKind], positions: Iterable[int], kind: MatchKind,
+         limit: int) -> None:
+    """Add ``positions`` not ranked yet, in order, until ``ranked`` holds ``limit``."""
+    for position in positions:
+        if len(ranked) >= limit:
+            return
+        ranked.setdefault(position, kind)
