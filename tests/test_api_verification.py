@@ -155,3 +155,14 @@ def test_resolve_with_too_few_fields_is_400(api):
                         json={"name": "ESPERANZA BENITEZ", "address": "BELLAVISTA"}, headers=AUTH)
     assert response.status_code == 400
     assert "_schema" in response.json["errors"]
+
+
+def test_verify_valid_answer_with_a_wrong_extra_claim_counts_as_a_failure(make_app,
+                                                                          sandbox_clean):
+    app = make_app(WISPHUB_NET_HOST=sandbox_clean.url, WISPHUB_NET_KEY=sandbox_clean.api_key,
+                   VERIFY_MAX_FAILURES=2)
+    api = app.test_client()
+    probing = {**LOAD_TEST_PAYLOAD, "document": "1234567890"}  # two known facts + one guess
+    answers = [verify(api, 7, probing) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0].json["is_valid"] is True

@@ -14,7 +14,7 @@ from wisphub_api.upstream.models import Client
 
 
 class IdentityService:
-    """Verify claims about one service, and resolve claims to one client, with brute-force limits."""
+    """Verify claims about one service and resolve claims to one client, with limits."""
 
     def __init__(self, directory: ClientDirectory, limiter: FailureLimiter, *, min_fields: int,
                  resolve_min_fields: int, price_tolerance: float) -> None:
@@ -27,16 +27,23 @@ class IdentityService:
     def verify(self, service_id: int, claims: Mapping[str, Any]) -> VerificationResult:
         """Check ``claims`` against a service's client; count and limit failures per service."""
         key = f"service:{service_id}"
-        wait = self.limiter.check(key)
+        # Reserve the attempt first: concurrent guesses cannot all pass a check-then-count.
+        wait = self.limiter.attempt(key)
         if wait is not None:
             raise TooManyRequests(
                 "Too many failed verifications for this service; retry later.",
                 code="verification_locked", headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        client, _ = self.directory.by_service_id(service_id)
+        try:
+            client, _ = self.directory.by_service_id(service_id)
+        except Exception:
+            self.limiter.release(key)  # no verdict, no failure
+            raise
         result = verify(client, claims, min_fields=self.min_fields,
                         price_tolerance=self.price_tolerance)
-        if not result.is_valid:
-            self.limiter.record_failure(key)
+        # A valid answer with a wrong extra claim still counts: otherwise two known fields plus
+        # one guess would test guesses for free.
+        if result.is_valid and not result.unmatched_count:
+            self.limiter.release(key)
         return result
 
     def resolve(self, claims: Mapping[str, Any]) -> Client:
