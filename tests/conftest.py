@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from wisphub_api import create_app
 from wisphub_api.config import config_for_tests
 
-pytest_plugins = ["tests.support.sandbox"] if __import__("importlib.util").util.find_spec("tests.support.sandbox") else []
+pytest_plugins = ["tests.support.sandbox"]
 
 API_KEY = "test-key"
 AUTH = {"X-API-Key": API_KEY}

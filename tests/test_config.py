@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wisphub_api import create_app
-from wisphub_api.config import ConfigError, load_config, config_for_tests, validate_config
+from wisphub_api.config import ConfigError, config_for_tests, load_config, validate_config
 
 REQUIRED = {
     "WISPHUB_NET_HOST": "https://api.wisphub.net",

@@ -171,4 +171,5 @@ def test_cold_lookup_uses_one_filtered_call(make_app, sandbox_clean):
     response = app.test_client().get("/api/v1/clients/by-service-id/7", headers=AUTH)
     assert response.status_code == 200
     assert response.headers["X-Cache"] == "MISS"
-    assert sandbox_clean.stats()["by_page"].get("/api/clientes/?limit=300&offset=0&id_servicio=7") == 1
+    pages = sandbox_clean.stats()["by_page"]
+    assert pages.get("/api/clientes/?limit=300&offset=0&id_servicio=7") == 1

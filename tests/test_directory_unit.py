@@ -1,4 +1,4 @@
-"""ClientDirectory lookups with a stand-in upstream: snapshot first, brief upstream cache when cold."""
+"""ClientDirectory lookups with a stand-in upstream: snapshot first, brief cache when cold."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config is not None:
         app.config.from_mapping(config)
     validate_config(app.config)
-    app.json.sort_keys = False  # keep the contract's field order
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
 
     extensions.cache.init_app(app, config=_cache_config(app.config))
     api = _make_api(app)

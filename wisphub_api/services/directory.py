@@ -123,7 +123,8 @@ class ClientDirectory:
                             lambda: [c for c in self.upstream.find_clients(telefono=key)
                                      if key in c.phones])
 
-    def _lookup(self, kind: str, key: str, from_snapshot, from_upstream) -> tuple[Client, CacheState]:
+    def _lookup(self, kind: str, key: str, from_snapshot,
+                from_upstream) -> tuple[Client, CacheState]:
         current = self.store.peek()
         if current is None:
             found = self._lookup_upstream(kind, key, from_upstream)

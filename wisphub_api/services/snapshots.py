@@ -15,6 +15,7 @@ when upstream fails the last good snapshot keeps serving, marked stale, up to ``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -178,10 +179,9 @@ class SnapshotStore(Generic[V]):
             self._refresh_quietly()
 
     def _refresh_quietly(self) -> None:
-        try:
+        # Logged in _lead_refresh; the last good snapshot keeps serving.
+        with contextlib.suppress(UpstreamError):
             self._refresh(blocking=False)
-        except UpstreamError:
-            pass  # logged in _lead_refresh; the last good snapshot keeps serving
 
     def _refresh(self, *, blocking: bool) -> None:
         """Load once per process: the first caller leads, the others wait for its result."""
