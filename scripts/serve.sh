@@ -29,7 +29,7 @@ if [ -z "$(setting WISPHUB_NET_HOST)" ]; then
   "$VENV/bin/python" -m wisphub_api.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" &
   sandbox_pid=$!
   for _ in $(seq 1 100); do
-    "$VENV/bin/python" - "$SANDBOX_PORT" <<'PY' && break || sleep 0.1
+    "$VENV/bin/python" - "$SANDBOX_PORT" 2>/dev/null <<'PY' && break || sleep 0.1
 import sys, urllib.request
 urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/__health", timeout=1)
 PY
