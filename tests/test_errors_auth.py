@@ -126,3 +126,15 @@ def test_key_is_valid_compares_every_key():
     assert not key_is_valid("c", ["a", "b"])
     assert not key_is_valid("", ["a"])
     assert not key_is_valid("a", [])
+
+
+def test_openapi_documents_the_error_shape_and_statuses(client):
+    spec = client.get("/openapi.json").json
+    assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"detail", "code",
+                                                                          "errors"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters" or path.startswith("/health"):
+                continue
+            assert {"401", "502", "503", "504"} <= set(operation["responses"]), (method, path)
+            assert operation["summary"], (method, path)

@@ -49,6 +49,11 @@ def _make_api(app: Flask):
     """Bind a flask-smorest ``Api`` (the OpenAPI document and the /docs page) to ``app``."""
     from flask_smorest import Api
 
+    from wisphub_api.schemas.common import ErrorSchema
+
+    class WispHubOpenApi(Api):
+        ERROR_SCHEMA = ErrorSchema  # document our error shape, not flask-smorest's
+
     app.config.update(
         API_TITLE="WispHub API",
         API_VERSION=__version__,
@@ -58,7 +63,7 @@ def _make_api(app: Flask):
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
-    api = Api(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
+    api = WispHubOpenApi(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
     api.spec.components.security_scheme(
         "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.options["security"] = [{"ApiKeyAuth": []}]

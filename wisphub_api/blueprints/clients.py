@@ -6,7 +6,12 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from wisphub_api.blueprints.common import cached_body, json_answer, no_query_parameters
+from wisphub_api.blueprints.common import (
+    cached_body,
+    documents_errors,
+    json_answer,
+    no_query_parameters,
+)
 from wisphub_api.errors import NotFound
 from wisphub_api.schemas.clients import ClientSchema, ClientUpdateSchema
 from wisphub_api.services import current_services
@@ -17,6 +22,7 @@ bp = Blueprint("clients", __name__, description="Look up the ISP's subscribers."
 
 @bp.get("/")
 @bp.response(200, ClientSchema(many=True))
+@documents_errors(bp, 422)
 @no_query_parameters
 def list_clients():
     """List every client.
@@ -38,6 +44,7 @@ def _found(lookup, value: Any, what: str):
 
 @bp.get("/by-document/<string:document>")
 @bp.response(200, ClientSchema)
+@documents_errors(bp, 404, 422)
 @no_query_parameters
 def get_by_document(document: str):
     """Find the client holding an identity document (its active service first)."""
@@ -46,6 +53,7 @@ def get_by_document(document: str):
 
 @bp.get("/by-phone/<string:phone>")
 @bp.response(200, ClientSchema)
+@documents_errors(bp, 404, 422)
 @no_query_parameters
 def get_by_phone(phone: str):
     """Find the client reachable at a phone number (spaces, dashes and +57 accepted)."""
@@ -54,6 +62,7 @@ def get_by_phone(phone: str):
 
 @bp.get("/by-service-id/<int:service_id>")
 @bp.response(200, ClientSchema)
+@documents_errors(bp, 404, 422)
 @no_query_parameters
 def get_by_service_id(service_id: int):
     """Find the client of one service."""
@@ -63,6 +72,7 @@ def get_by_service_id(service_id: int):
 @bp.put("/<int:service_id>")
 @bp.arguments(ClientUpdateSchema)
 @bp.response(200, ClientSchema)
+@documents_errors(bp, 400, 404, 413, 415, 422)
 @no_query_parameters
 def update_client(fields: dict[str, Any], service_id: int):
     """Change profile fields in WispHub Net, then show the updated client.

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from wisphub_api.errors import ApiError
+from wisphub_api.schemas.common import ErrorSchema
 from wisphub_api.services.snapshots import CacheState
 
 # Answers hold personal data: a client may keep them to revalidate, never a shared cache.
@@ -50,3 +51,31 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Not JSON, or required fields missing.",
+    401: "Missing or wrong X-API-Key.",
+    404: "Not found.",
+    409: "More than one client matches.",
+    413: "Body over the size limit.",
+    415: "Body is not JSON.",
+    422: "A field or query parameter of the wrong type, out of range, or unknown.",
+    429: "Too many failed verifications; see Retry-After.",
+    502: "WispHub Net gave an unusable answer.",
+    503: "WispHub Net is unavailable and no cached data covers the question.",
+    504: "WispHub Net did not answer in time.",
+}
+UPSTREAM_ERRORS = (502, 503, 504)
+
+
+def documents_errors(bp, *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document the error answers a route can give (401 and upstream failures always)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        for status in sorted({401, *statuses, *UPSTREAM_ERRORS}):
+            view = bp.alt_response(status, schema=ErrorSchema,
+                                   description=_ERROR_DESCRIPTIONS[status])(view)
+        return view
+
+    return decorator

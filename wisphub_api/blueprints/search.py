@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from wisphub_api.blueprints.common import json_answer
+from wisphub_api.blueprints.common import documents_errors, json_answer
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.search import SearchQuerySchema
 from wisphub_api.services import current_services
@@ -18,6 +18,7 @@ bp = Blueprint("search", __name__, description="Find subscribers by free text.")
 @bp.get("/search")
 @bp.arguments(SearchQuerySchema, location="query", unknown=RAISE)
 @bp.response(200, ClientSchema(many=True))
+@documents_errors(bp, 400, 422)
 def search_clients(args: dict[str, Any]):
     """Search clients by name, address, document or phone.
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from wisphub_api.blueprints.common import no_query_parameters
+from wisphub_api.blueprints.common import documents_errors, no_query_parameters
 from wisphub_api.errors import NotFound
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.verification import (
@@ -23,6 +23,7 @@ bp = Blueprint("verification", __name__, description="Confirm who a subscriber i
 @bp.post("/<int:service_id>/verify")
 @bp.arguments(VerifyRequestSchema)
 @bp.response(200, VerifyResponseSchema)
+@documents_errors(bp, 400, 404, 413, 415, 422, 429)
 @no_query_parameters
 def verify_client(claims: dict[str, Any], service_id: int):
     """Check claimed facts against the subscriber of a service.
@@ -43,6 +44,7 @@ def verify_client(claims: dict[str, Any], service_id: int):
 @bp.post("/resolve")
 @bp.arguments(ResolveRequestSchema)
 @bp.response(200, ClientSchema)
+@documents_errors(bp, 400, 404, 409, 413, 415, 422)
 @no_query_parameters
 def resolve_client(claims: dict[str, Any]):
     """Find the one client matching a name, address, plan name and plan price.
