@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -13,16 +14,21 @@ from wisphub_api.upstream.models import Client
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Count client serialisations and JSON encodings of whole lists."""
+    """Count client serialisations and list encodings made by this test's thread.
+
+    The test client serves requests in the calling thread; background refreshes of apps left
+    by other tests run in their own threads and are not this test's work.
+    """
     calls = {"to_public": 0, "encode_json": 0}
     to_public, encode_json = Client.to_public, directory_module.encode_json
+    me = threading.get_ident()
 
     def counting_to_public(self):
-        calls["to_public"] += 1
+        calls["to_public"] += threading.get_ident() == me
         return to_public(self)
 
     def counting_encode_json(value):
-        calls["encode_json"] += 1
+        calls["encode_json"] += threading.get_ident() == me
         return encode_json(value)
 
     monkeypatch.setattr(Client, "to_public", counting_to_public)
