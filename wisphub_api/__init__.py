@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # importing flask here would load ssl before the sandbox patches with gevent
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask application; ``config`` replaces settings read from the environment."""
+    from flask import Flask
+
     from wisphub_api import auth, errors, extensions, http
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
@@ -45,7 +48,7 @@ def _cache_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return cache_config
 
 
-def _make_api(app: Flask):
+def _make_api(app: Flask) -> Any:
     """Bind a flask-smorest ``Api`` (the OpenAPI document and the /docs page) to ``app``."""
     from flask_smorest import Api
 
