@@ -14,17 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 README = (ROOT / "README.md").read_text()
 # Read by gunicorn.conf.py rather than by the app.
-SERVER_SETTINGS = ["PORT", "WEB_CONCURRENCY"]
+SERVER_SETTINGS = ["PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"]
 
 
 def example_values() -> dict[str, str]:
-    return dict(re.findall(r"^([A-Z_]+)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
+    return dict(re.findall(r"^(?:# )?([A-Z_]+)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
 
 
 @pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS])
 def test_setting_is_in_env_example_with_a_comment(name):
     lines = ENV_EXAMPLE.splitlines()
-    index = next(i for i, line in enumerate(lines) if line.startswith(f"{name}="))
+    index = next(i for i, line in enumerate(lines)
+                 if line.startswith((f"{name}=", f"# {name}=")))
     assert lines[index - 1].startswith("# ")
 
 

@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask application; ``config`` replaces settings read from the environment."""
     from flask import Flask
 
-    from wisphub_api import auth, errors, extensions, http
+    from wisphub_api import auth, errors, extensions, http, observability
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
     from wisphub_api.services import init_services
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     http.init_app(app)
     init_services(app)
+    observability.init_app(app)  # after the services, so their cache and upstream calls count
     register_blueprints(app, api)
     return app
 

@@ -69,6 +69,7 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "RESOLVE_MIN_FIELDS": (int, "3"),
     # Operations.
     "LOG_LEVEL": (str.upper, "INFO"),
+    "TRUSTED_PROXY_COUNT": (int, "0"),
 }
 
 
@@ -109,6 +110,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("CACHE_TYPE=RedisCache needs CACHE_REDIS_URL")
     if config["CACHE_TYPE"] not in {"SimpleCache", "RedisCache", "NullCache"}:
         raise ConfigError("CACHE_TYPE must be SimpleCache or RedisCache")
+    if config["TRUSTED_PROXY_COUNT"] < 0:
+        raise ConfigError("TRUSTED_PROXY_COUNT must be 0 or more")
     for name in ("CLIENTS_CACHE_TTL", "PLANS_CACHE_TTL", "VERIFY_MIN_FIELDS", "MAX_CONTENT_LENGTH"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")

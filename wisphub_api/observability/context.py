@@ -1,0 +1,54 @@
+"""Per-request facts shared by the request log and the metrics: start time, route, caller."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+START_KEY = "wisphub_api.started"
+# What a request that matched no rule (404, 405) is labelled with: never its raw path, which can
+# hold a document or a phone number.
+UNMATCHED_ROUTE = "<unmatched>"
+# "<string:phone>" -> "<phone>": the template without werkzeug's converter names.
+_CONVERTER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class RequestClock:
+    """WSGI middleware that notes when a request arrived, before any Flask hook runs."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        environ[START_KEY] = time.perf_counter()
+        return self.app(environ, start_response)
+
+
+def install_middleware(app: Flask) -> None:
+    """Time every request and, behind trusted proxies, take the caller's address from them."""
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT", 0))
+    wsgi = app.wsgi_app
+    if proxies > 0:
+        # ProxyFix reads only the last `proxies` hops of X-Forwarded-For, the ones our own
+        # proxies appended; anything a caller wrote before them is ignored.
+        wsgi = ProxyFix(wsgi, x_for=proxies, x_proto=proxies)
+    app.wsgi_app = RequestClock(wsgi)  # type: ignore[method-assign]
+
+
+def elapsed_seconds() -> float:
+    """Return the seconds since the current request arrived (0 when it was not timed)."""
+    started = request.environ.get(START_KEY)
+    return 0.0 if started is None else time.perf_counter() - started
+
+
+def route_template() -> str:
+    """Return the matched rule, e.g. ``/api/v1/clients/by-phone/<phone>``, never the raw path."""
+    rule = request.url_rule
+    return UNMATCHED_ROUTE if rule is None else _CONVERTER.sub(r"<\1>", rule.rule)

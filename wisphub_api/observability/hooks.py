@@ -1,0 +1,107 @@
+"""Feed the metrics from the services: snapshot cache events and calls to WispHub Net."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+from flask import Flask
+
+if TYPE_CHECKING:
+    from wisphub_api.observability.metrics import AppMetrics
+
+logger = logging.getLogger("wisphub_api.metrics")
+
+SERVICES_KEY = "wisphub_api.services"
+_MARK = "_wisphub_api_instrumented"
+# "/api/clientes/123/perfil/" -> "/api/clientes/{id}/perfil/": one label value per route.
+_NUMERIC_SEGMENT = re.compile(r"/\d+(?=/|$)")
+
+
+def instrument_services(app: Flask, metrics: AppMetrics) -> None:
+    """Hook the metrics into the app's services now, or before its first request."""
+    if _attach(app, metrics):
+        return
+
+    def attach_once() -> None:
+        _attach(app, metrics)
+
+    # The services are built after this call in create_app: attach when they exist.
+    app.before_request(attach_once)
+
+
+def _attach(app: Flask, metrics: AppMetrics) -> bool:
+    services = app.extensions.get(SERVICES_KEY)
+    if services is None:
+        return False
+    if getattr(services, _MARK, False):
+        return True
+    setattr(services, _MARK, True)
+    for store in getattr(services, "stores", ()):
+        store.listeners.append(_cache_listener(metrics, store))
+    session = _session_of(services.upstream)
+    if session is not None:
+        instrument_session(session, metrics.observe_upstream)
+    else:
+        logger.warning("upstream client has no requests.Session: upstream calls are not counted")
+    return True
+
+
+def _cache_listener(metrics: AppMetrics, store: Any) -> Callable[[str, str], None]:
+    def listener(name: str, event: str) -> None:
+        try:
+            metrics.cache_events.labels(name, event).inc()
+            metrics.observe_snapshot(store)
+        except Exception:  # counting must never fail a request
+            logger.exception("cache metrics failed")
+
+    return listener
+
+
+def _session_of(upstream: Any) -> requests.Session | None:
+    # WispHubClient keeps its Session private; a public `session` is preferred when it exists.
+    for name in ("session", "_session"):
+        session = getattr(upstream, name, None)
+        if isinstance(session, requests.Session):
+            return session
+    return None
+
+
+def upstream_path(url: str) -> str:
+    """Return the path of ``url`` with numeric ids templated and without the query."""
+    return _NUMERIC_SEGMENT.sub("/{id}", urlsplit(url).path) or "/"
+
+
+def upstream_outcome(error: BaseException) -> str:
+    """Name a failure that produced no response."""
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.ConnectionError):
+        return "connection_error"
+    return "error"
+
+
+def instrument_session(session: requests.Session,
+                       observe: Callable[[str, str, str, float], None]) -> None:
+    """Time every request ``session`` sends, answered or failed, with one clock."""
+    # A response hook would see answers only; wrapping send sees timeouts and resets too.
+    send = session.send
+
+    def timed_send(prepared: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        started = time.perf_counter()
+        method, path = prepared.method or "GET", upstream_path(prepared.url or "")
+        try:
+            response = send(prepared, **kwargs)
+        except Exception as exc:
+            observe(method, path, upstream_outcome(exc), time.perf_counter() - started)
+            raise
+        outcome = f"{response.status_code // 100}xx"
+        observe(method, path, outcome, time.perf_counter() - started)
+        return response
+
+    session.send = timed_send  # type: ignore[method-assign,assignment]
