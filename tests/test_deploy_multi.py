@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from tests.support.sandbox import SandboxProcess
-from tests.test_deploy_gunicorn import GunicornServer, call
+from tests.support.servers import GunicornServer, call
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.support.sandbox import SandboxProcess
-from tests.test_deploy_gunicorn import ROOT, GunicornServer, NginxServer, call, free_port
+from tests.support.servers import ROOT, GunicornServer, NginxServer, call, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.sandbox import SandboxProcess
-from tests.test_deploy_gunicorn import GunicornServer, call
+from tests.support.servers import GunicornServer, call
 
 pytestmark = pytest.mark.slow
 

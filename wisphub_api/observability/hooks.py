@@ -64,12 +64,8 @@ def _cache_listener(metrics: AppMetrics, store: Any) -> Callable[[str, str], Non
 
 
 def _session_of(upstream: Any) -> requests.Session | None:
-    # WispHubClient keeps its Session private; a public `session` is preferred when it exists.
-    for name in ("session", "_session"):
-        session = getattr(upstream, name, None)
-        if isinstance(session, requests.Session):
-            return session
-    return None
+    session = getattr(upstream, "session", None)
+    return session if isinstance(session, requests.Session) else None
 
 
 def upstream_path(url: str) -> str:

@@ -83,6 +83,11 @@ class WispHubClient:
             session or requests.Session(), api_key.strip(), build_retry(retries, backoff), pool_size
         )
 
+    @property
+    def session(self) -> requests.Session:
+        """Return the session every call goes through (metrics wrap its ``send``)."""
+        return self._session
+
     def close(self) -> None:
         """Close the session and its pooled connections."""
         self._session.close()
