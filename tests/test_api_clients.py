@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from tests.conftest import AUTH
@@ -205,3 +207,16 @@ def test_update_client_upstream_failure_changes_nothing(api, sandbox):
     assert after == before
     row = first_row(raw_clients(sandbox), lambda r: r["id_servicio"] == 12)
     assert row["ciudad"] == before["city"]
+
+
+def test_list_clients_is_served_gzipped_when_accepted(api):
+    plain = api.get("/api/v1/clients/", headers=AUTH)
+    zipped = api.get("/api/v1/clients/", headers={**AUTH, "Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert len(zipped.get_data()) < len(plain.get_data()) / 4
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+    again = api.get("/api/v1/clients/", headers={**AUTH, "Accept-Encoding": "gzip",
+                                                 "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304

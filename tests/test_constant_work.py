@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.conftest import AUTH
-from wisphub_api.services import directory as directory_module
+from wisphub_api.services import prepared as prepared_module
 from wisphub_api.upstream.models import Client
 
 
@@ -20,7 +20,7 @@ def counted(monkeypatch):
     by other tests run in their own threads and are not this test's work.
     """
     calls = {"to_public": 0, "encode_json": 0}
-    to_public, encode_json = Client.to_public, directory_module.encode_json
+    to_public, encode_json = Client.to_public, prepared_module.encode_json
     me = threading.get_ident()
 
     def counting_to_public(self):
@@ -32,7 +32,7 @@ def counted(monkeypatch):
         return encode_json(value)
 
     monkeypatch.setattr(Client, "to_public", counting_to_public)
-    monkeypatch.setattr(directory_module, "encode_json", counting_encode_json)
+    monkeypatch.setattr(prepared_module, "encode_json", counting_encode_json)
     return calls
 
 
@@ -49,5 +49,5 @@ def test_cached_list_answers_do_not_serialise_clients_again(api, counted):
 def test_cached_list_body_is_the_snapshot_bytes(api, sandbox_app):
     body = api.get("/api/v1/clients/", headers=AUTH).get_data()
     snapshot, _ = sandbox_app.extensions["wisphub_api.services"].directory.snapshot()
-    assert body == snapshot.body
+    assert body == snapshot.listing.body
     assert json.loads(body)[0] == snapshot.public[snapshot.clients[0].service_id]

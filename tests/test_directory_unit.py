@@ -95,5 +95,5 @@ def test_snapshot_serialises_once_and_indexes_every_phone():
     snapshot = ClientSnapshot([SECOND_SERVICE, ESPERANZA], fetched_at=0.0)
     assert [c.service_id for c in snapshot.clients] == [7, 8]
     assert set(snapshot.by_phone) == {"3001234567", "3119876543"}
-    assert snapshot.body.startswith(b'[{"service_id":7,')
-    assert len(snapshot.etag) == 32
+    assert snapshot.listing.body.startswith(b'[{"service_id":7,')
+    assert len(snapshot.listing.etag) == 32

@@ -31,7 +31,7 @@ def list_clients():
     with the last ``ETag`` to get a 304 when nothing changed.
     """
     snapshot, state = current_services().directory.snapshot()
-    return cached_body(snapshot.body, snapshot.etag, state)
+    return cached_body(snapshot.listing, state)
 
 
 def _found(lookup, value: Any, what: str):

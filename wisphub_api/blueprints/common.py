@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 
 from wisphub_api.errors import ApiError
 from wisphub_api.schemas.common import ErrorSchema
+from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState
 
 # Answers hold personal data: a client may keep them to revalidate, never a shared cache.
@@ -23,10 +24,16 @@ def with_cache_headers(response: Response, state: CacheState) -> Response:
     return response
 
 
-def cached_body(body: bytes, etag: str, state: CacheState) -> Response:
-    """Answer a pre-serialised JSON body with its ETag; 304 when the caller already has it."""
-    response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
+def cached_body(prepared: PreparedJson, state: CacheState) -> Response:
+    """Answer a prepared JSON body (gzipped when accepted) with its ETag; 304 if unchanged."""
+    if request.accept_encodings["gzip"]:
+        response = Response(prepared.gzipped, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(prepared.etag + "-gzip")  # each representation has its own tag
+    else:
+        response = Response(prepared.body, mimetype="application/json")
+        response.set_etag(prepared.etag)
+    response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = LIST_CACHE_CONTROL
     response.make_conditional(request)
     return with_cache_headers(response, state)

@@ -25,7 +25,7 @@ bp = Blueprint("plans", __name__, description="The ISP's internet plans.")
 def list_plans():
     """List every plan with its normalised type (PPPoE, Simple Queue or PCQ)."""
     snapshot, state = current_services().plans.snapshot()
-    return cached_body(snapshot.body, snapshot.etag, state)
+    return cached_body(snapshot.listing, state)
 
 
 @bp.get("/<int:plan_id>")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.search import SearchIndex
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
@@ -39,16 +39,6 @@ def _preferred(clients: Iterable[Client]) -> list[Client]:
     return sorted(clients, key=lambda c: (c.service_status != "Activo", c.service_id))
 
 
-def encode_json(value: Any) -> bytes:
-    """Serialise ``value`` the way every answer of the API is serialised."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def etag_for(body: bytes) -> str:
-    """Return a strong ETag (unquoted) for a response body."""
-    return hashlib.blake2b(body, digest_size=16).hexdigest()
-
-
 class ClientSnapshot:
     """An immutable view of all clients: indexes, search, and the list answer pre-serialised."""
 
@@ -67,8 +57,7 @@ class ClientSnapshot:
         self.by_document = {k: _preferred(v) for k, v in by_document.items()}
         self.by_phone = {k: _preferred(v) for k, v in by_phone.items()}
         self.public: dict[int, dict[str, Any]] = {c.service_id: c.to_public() for c in self.clients}
-        self.body = encode_json([self.public[c.service_id] for c in self.clients])
-        self.etag = etag_for(self.body)
+        self.listing = PreparedJson.of([self.public[c.service_id] for c in self.clients])
         self.index = SearchIndex.build(self.clients)
 
     def __len__(self) -> int:

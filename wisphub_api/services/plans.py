@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from wisphub_api.services.directory import encode_json, etag_for
+from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
 from wisphub_api.upstream.errors import UpstreamNotFound
@@ -51,8 +51,7 @@ class PlanSnapshot:
         self.pairs = tuple(pairs)
         self.fetched_at = fetched_at
         listing = [{"plan_id": s.plan_id, "name": s.name, "type": s.type} for s, _ in self.pairs]
-        self.body = encode_json(listing)
-        self.etag = etag_for(self.body)
+        self.listing = PreparedJson.of(listing)
         self.details = {s.plan_id: _public_detail(s, d) for s, d in self.pairs}
 
 
