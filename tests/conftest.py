@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from wisphub_api import create_app
 from wisphub_api.config import config_for_tests
 
-pytest_plugins = ["tests.support.sandbox"]
+pytest_plugins = ["tests.support.sandbox", "tests.support.upstream_mocks"]
 
 API_KEY = "test-key"
 AUTH = {"X-API-Key": API_KEY}

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 
 import pytest
 import requests
-import responses
-from responses import matchers, registries
+from responses import matchers
 
+from tests.support.upstream_mocks import (
+    BASE,
+    HEADERS,
+    KEY,
+    LIST_URL,
+    PERFIL_URL,
+    by_id,
+    one_row_page,
+)
 from wisphub_api.upstream import (
     UpstreamAuthError,
     UpstreamBadResponse,
@@ -19,49 +25,6 @@ from wisphub_api.upstream import (
     UpstreamUnavailable,
     WispHubClient,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures"
-BASE = "https://api.wisphub.test"
-KEY = "Ab12Cd34.0123456789abcdefghijklmnopqrstuv"
-LIST_URL = f"{BASE}/api/clientes/"
-PERFIL_URL = f"{BASE}/api/clientes/1042/perfil/"
-HEADERS = {"Authorization": f"Api-Key {KEY}", "Accept": "application/json"}
-
-
-def page_body() -> dict:
-    return json.loads((FIXTURES / "clientes_page.json").read_text(encoding="utf-8"))
-
-
-def one_row_page(service_id: int = 1042) -> dict:
-    body = page_body()
-    body["results"] = [r for r in body["results"] if r["id_servicio"] == service_id]
-    body["count"] = len(body["results"])
-    return body
-
-
-def by_id(service_id: int = 1042) -> list:
-    return [matchers.query_param_matcher({"id_servicio": str(service_id), "limit": "300"})]
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def ordered():
-    with responses.RequestsMock(
-        assert_all_requests_are_fired=True, registry=registries.OrderedRegistry
-    ) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def upstream():
-    client = WispHubClient(BASE, KEY, backoff=0)
-    yield client
-    client.close()
 
 
 def test_get_client_sends_key_accept_query_and_default_timeouts(mock, upstream):

@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,13 +14,10 @@ import requests
 import responses
 from responses import matchers
 
+from tests.support.upstream_mocks import BASE, KEY, LIST_URL, page_body
 from wisphub_api.upstream import UpstreamBadResponse, UpstreamUnavailable, WispHubClient
 
-FIXTURES = Path(__file__).parent / "fixtures"
-BASE = "https://api.wisphub.test"
-KEY = "Ab12Cd34.0123456789abcdefghijklmnopqrstuv"
-LIST_URL = f"{BASE}/api/clientes/"
-TEMPLATE = json.loads((FIXTURES / "clientes_page.json").read_text(encoding="utf-8"))["results"][0]
+TEMPLATE = page_body()["results"][0]
 
 
 def make_row(index: int) -> dict:
@@ -66,19 +62,6 @@ def register(mock, pages: dict[int, dict], limit: int = 300) -> None:
 @pytest.fixture
 def pages_1500() -> dict[int, dict]:
     return make_pages(1500, 300)
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def upstream():
-    client = WispHubClient(BASE, KEY, backoff=0)
-    yield client
-    client.close()
 
 
 def test_list_clients_1500_rows_over_5_pages_gives_1500_clients(mock, upstream, pages_1500):

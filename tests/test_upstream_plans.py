@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-import responses
 from responses import matchers
 
+from tests.support.upstream_mocks import BASE, HEADERS, KEY, PLANS_URL, fixture
 from wisphub_api.upstream import (
     PlanSummary,
     UpstreamBadResponse,
     UpstreamNotFound,
     WispHubClient,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures"
-BASE = "https://api.wisphub.test"
-KEY = "Ab12Cd34.0123456789abcdefghijklmnopqrstuv"
-PLANS_URL = f"{BASE}/api/plan-internet/"
-HEADERS = {"Authorization": f"Api-Key {KEY}", "Accept": "application/json"}
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def mock():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def upstream():
-    client = WispHubClient(BASE, KEY, backoff=0)
-    yield client
-    client.close()
 
 
 def test_list_plans_one_page_gives_summaries_with_canonical_types(mock, upstream):
