@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from wisphub_api.services.breaker import CircuitBreaker
+from wisphub_api.services.offload import offload
 from wisphub_api.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 logger = logging.getLogger("wisphub_api.cache")
@@ -137,7 +138,7 @@ class SnapshotStore(Generic[V]):
         return self._usable(self._local)
 
     def _install(self, version: str, fetched_at: float, payload: Any) -> _Local[V]:
-        local = _Local(version, fetched_at, self._build(payload, fetched_at))
+        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
         current = self._local
         if current is None or current.fetched_at <= fetched_at or current.version == version:
             self._local = local
@@ -159,7 +160,7 @@ class SnapshotStore(Generic[V]):
         if previous and previous["version"] != version:
             # Readers of the old version re-read the meta and find this one.
             self._backend.delete(self._data_key(previous["version"]))
-        local = _Local(version, fetched_at, self._build(payload, fetched_at))
+        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
         self._local = local
         return local
 
