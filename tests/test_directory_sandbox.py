@@ -173,3 +173,17 @@ def test_cold_lookup_uses_one_filtered_call(make_app, sandbox_clean):
     assert response.headers["X-Cache"] == "MISS"
     pages = sandbox_clean.stats()["by_page"]
     assert pages.get("/api/clientes/?limit=300&offset=0&id_servicio=7") == 1
+
+
+def test_warm_up_runs_in_the_background_without_delaying_start(make_app, sandbox_clean):
+    sandbox_clean.latency("400-400", per_row_ms=1)  # a listing takes well over a second
+    started = time.monotonic()
+    app = sandbox_app(make_app, sandbox_clean, WARMUP_ON_START=True)
+    assert time.monotonic() - started < 0.5  # create_app did not wait for WispHub
+    client = app.test_client()
+    assert client.get("/health/ready").status_code == 503
+    wait_ready(client)
+    sandbox_clean.reset_stats()
+    response = client.get("/api/v1/clients/", headers=AUTH)
+    assert response.headers["X-Cache"] == "HIT"  # the first request found it warm
+    assert sandbox_clean.stats()["total"] == 0

@@ -138,3 +138,10 @@ def test_openapi_documents_the_error_shape_and_statuses(client):
                 continue
             assert {"401", "502", "503", "504"} <= set(operation["responses"]), (method, path)
             assert operation["summary"], (method, path)
+
+
+def test_docs_page_is_served(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.get_data(as_text=True)
+    assert "/openapi.json" in response.get_data(as_text=True)

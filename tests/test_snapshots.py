@@ -224,3 +224,40 @@ def test_status_reports_warmth_age_and_circuit():
     assert status["age_seconds"] == 12.5
     assert status["fresh"] is True
     assert status["circuit"] == "closed"
+
+
+class CountingCache(SimpleCache):
+    """A shared cache that counts the reads of each key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: dict[str, int] = {}
+
+    def get(self, key):
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key)
+
+
+def test_warm_requests_read_only_the_small_meta_record():
+    backend = CountingCache()
+    store = make_store(backend=backend)
+    store.get()
+    backend.reads.clear()
+    for _ in range(100):
+        store.get()
+    data_reads = sum(n for key, n in backend.reads.items() if ":data:" in key)
+    assert data_reads == 0  # the payload is never unpickled again while the version holds
+    assert backend.reads["things:meta"] == 100
+
+
+def test_new_shared_version_is_read_once_per_process():
+    backend, clock = CountingCache(), Clock()
+    writer = make_store(backend=backend, clock=clock)
+    reader = make_store(backend=backend, clock=clock)
+    writer.get()
+    reader.get()
+    writer.replace(("payload", "edited"))
+    backend.reads.clear()
+    for _ in range(50):
+        assert reader.get()[0] == ("payload", "edited")
+    assert sum(n for key, n in backend.reads.items() if ":data:" in key) == 1
