@@ -1,0 +1,259 @@
+"""Benchmark WispHub API on this machine and write a Markdown report.
+
+Run from the repository root: ``make bench`` or ``.venv/bin/python -m benchmarks.bench``.
+It starts the WispHub Net sandbox (realistic latency: 300-600 ms a call, 5 ms a row) and the API
+under gunicorn (gunicorn.conf.py, gevent workers), each on a free port, waits for /health/ready,
+then measures with Locust:
+
+1. the original scenario at 50 and at 500 users (--duration seconds each);
+2. saturation: the original mix with no wait, 50 users (half of --duration);
+3. the bare ceiling: GET /health and each cached route alone, no wait (a third of --duration each,
+   with FastHttpUser and with HttpUser);
+4. cold against warm: the first request on a fresh server with WARMUP_ON_START=false, then the same
+   request answered from the cache.
+
+It writes docs/benchmarks/latest.md and results/bench-<timestamp>.md; Locust's CSVs and the logs are
+in results/bench-<timestamp>/. Every process it started is stopped at the end, on an error and on
+Ctrl-C (SIGTERM, a bounded wait, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shlex
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine as machine_info
+from benchmarks.phases import (
+    ColdWarm,
+    LocustPlan,
+    PhaseError,
+    PhaseResult,
+    measure_cold_warm,
+    run_phase,
+)
+from benchmarks.report import BenchResult, render
+from benchmarks.stack import READY_STREAK, ROOT, ApiServer, Sandbox, StackError
+from benchmarks.stats import StatsError, upstream_delta
+from loadtests.common import config as loadtest_config
+from wisphub_api.sandbox.options import DEMO_API_KEY
+
+DEFAULT_REPORT = ROOT / "docs" / "benchmarks" / "latest.md"
+READY_TIMEOUT_S = 120.0
+CEILING_PATHS = ("/health", "/api/v1/clients/", "/api/v1/clients/search?q=Esperanza",
+                 "/api/v1/internet-plans/")
+COLD_PATHS = ("/api/v1/clients/", "/api/v1/clients/search?q=Esperanza",
+              "/api/v1/clients/by-service-id/7", "/api/v1/internet-plans/")
+CLIENTS = {"fast": "FastPathUser", "requests": "RequestsPathUser"}
+
+
+def progress(message: str) -> None:
+    """Print one progress line."""
+    print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench",
+                                     description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--duration", type=int, default=60, help="seconds of each original-scenario run (60)")
+    add("--users-low", type=int, default=50, help="users of the first original run (50)")
+    add("--users-high", type=int, default=500, help="users of the second original run (500)")
+    add("--saturation-users", type=int, default=50, help="users of the no-wait runs (50)")
+    add("--workers", type=int, default=machine_info.usable_cores(),
+        help="gunicorn workers, WEB_CONCURRENCY (default: the usable cores)")
+    add("--clients", default="fast,requests", help="Locust clients of the ceiling (fast,requests)")
+    add("--report", type=Path, default=DEFAULT_REPORT,
+        help="report path (docs/benchmarks/latest.md)")
+    add("--results", type=Path, default=ROOT / "results", help="directory of run files (results/)")
+    add("--keep-logs", action="store_true", help="keep gunicorn's access logs (large)")
+    args = parser.parse_args(argv)
+    unknown = set(args.clients.split(",")) - set(CLIENTS)
+    if args.duration < 10 or unknown:
+        parser.error("--duration must be at least 10; --clients takes fast and/or requests")
+    return args
+
+
+def load_plans(args: argparse.Namespace) -> list[LocustPlan]:
+    """Return the original-scenario runs and the saturation run."""
+    original = "loadtests/locustfiles/original.py"
+    saturation = "loadtests/locustfiles/saturation.py"
+    return [
+        LocustPlan("original-low", f"Original scenario, {args.users_low} users", original,
+                   args.users_low, args.duration, "WispHubAPIUser"),
+        LocustPlan("original-high", f"Original scenario, {args.users_high} users", original,
+                   args.users_high, args.duration, "WispHubAPIUser"),
+        LocustPlan("saturation", f"Saturation: original mix, no wait, {args.saturation_users} "
+                   "users", saturation, args.saturation_users, max(10, args.duration // 2),
+                   "SaturationUser"),
+    ]
+
+
+def ceiling_plans(args: argparse.Namespace) -> list[LocustPlan]:
+    """Return one no-wait run per Locust client and path."""
+    plans = []
+    for client in args.clients.split(","):
+        for index, path in enumerate(CEILING_PATHS):
+            plans.append(LocustPlan(
+                f"ceiling-{client}-{index}", f"Ceiling GET {path} ({client})",
+                "benchmarks/locust_ceiling.py", args.saturation_users,
+                max(10, args.duration // 3), CLIENTS[client], {"BENCH_PATH": path}))
+    return plans
+
+
+def api_env(sandbox_url: str, key: str, workers: int) -> dict[str, str]:
+    """Return the environment of the API server under test."""
+    return {"WISPHUB_NET_HOST": sandbox_url, "WISPHUB_NET_KEY": DEMO_API_KEY,
+            "WISPHUB_INTERNAL_API_KEY": key, "APP_ENV": "development",
+            "WEB_CONCURRENCY": str(workers)}
+
+
+def app_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Return the settings the API reads with `env` on top (as create_app does)."""
+    import os
+
+    from dotenv import dotenv_values
+
+    from wisphub_api.config import load_config
+
+    env_file = ROOT / ".env"
+    file_values = dotenv_values(env_file) if env_file.is_file() else {}
+    return load_config({**{k: v or "" for k, v in file_values.items()}, **os.environ, **env})
+
+
+def settings_rows(args: argparse.Namespace, env: Mapping[str, str], sandbox: Sandbox,
+                  workers: int, ready_s: float) -> dict[str, str]:
+    """Describe the set-up for the report."""
+    app, knobs = app_settings(env), sandbox.control("GET", "/__latency")
+    return {
+        "API server": f"`gunicorn -c gunicorn.conf.py`, {workers} gevent workers",
+        "Cache": f"{app['CACHE_TYPE']} per worker, clients TTL {app['CLIENTS_CACHE_TTL']} s, "
+                 f"plans TTL {app['PLANS_CACHE_TTL']} s, refresh ahead at "
+                 f"{app['REFRESH_AHEAD_FRACTION']:g} of the TTL",
+        "Sandbox (WispHub Net)": f"1500 clients, {knobs['latency_ms']} ms a call + "
+                                 f"{knobs['per_row_ms']:g} ms a row",
+        "Ready": f"{READY_STREAK} ready answers in a row {ready_s:.1f} s after start",
+        "Load generator": "one Locust process on the same machine",
+        "Durations": f"{args.duration} s per original run, {max(10, args.duration // 2)} s "
+                     f"saturation, {max(10, args.duration // 3)} s per ceiling run",
+    }
+
+
+def run_phases(plans: list[LocustPlan], api: ApiServer, sandbox: Sandbox, out_dir: Path,
+               key: str) -> list[PhaseResult]:
+    """Run Locust plans one after the other, printing a line for each."""
+    results = []
+    for plan in plans:
+        progress(f"{plan.title}: {plan.users} users for {plan.duration_s} s ...")
+        result = run_phase(plan, api, sandbox, out_dir, {"WISPHUB_API_KEY": key})
+        total = result.total
+        progress(f"  {total.rps:.1f} req/s, {total.failures} failures of {total.requests}, "
+                 f"p95 {total.p95_ms} ms, upstream calls {result.upstream.total}")
+        results.append(result)
+    return results
+
+
+def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> BenchResult:
+    """Start the stack, run every phase, and return the numbers (processes stop via `stack`)."""
+    key = "bench-" + secrets.token_hex(12)
+    machine = machine_info.describe()
+    sandbox = Sandbox(out_dir)
+    stack.callback(sandbox.stop)
+    sandbox.start()
+    progress(f"sandbox on {sandbox.url}")
+    env = api_env(sandbox.url, key, args.workers)
+    api = ApiServer(out_dir, "api", env)
+    stack.callback(api.stop)
+    api.start()
+    progress(f"API on {api.url} with {args.workers} gevent workers; waiting for /health/ready")
+    ready_s = api.wait_ready(READY_TIMEOUT_S)
+    startup = upstream_delta({}, sandbox.stats())
+    progress(f"ready after {ready_s:.1f} s; warm-up made {startup.total} upstream calls")
+    settings = settings_rows(args, env, sandbox, api.worker_count(), ready_s)
+    load = run_phases(load_plans(args), api, sandbox, out_dir, key)
+    ceiling = run_phases(ceiling_plans(args), api, sandbox, out_dir, key)
+    api.stop()
+    cold = measure_cold(out_dir, env, sandbox, key, stack)
+    settings["Load average at end (1/5/15 min)"] = machine_info.load_average()
+    return BenchResult(machine, command_line(), settings, startup, load, ceiling, cold,
+                       loadtest_config.thresholds())
+
+
+def measure_cold(out_dir: Path, env: Mapping[str, str], sandbox: Sandbox, key: str,
+                 stack: ExitStack) -> list[ColdWarm]:
+    """Time each cold path on its own fresh server, then warm."""
+    results = []
+    for index, path in enumerate(COLD_PATHS):
+        progress(f"cold against warm: GET {path} on a fresh server ...")
+        result = measure_cold_warm(cold_server(out_dir, f"cold-{index}", env, stack), sandbox,
+                                   path, {"X-API-Key": key})
+        progress(f"  cold {result.cold_ms:.0f} ms ({result.cold_cache}, {result.upstream_calls} "
+                 f"upstream calls), warm {result.warm_ms:.1f} ms")
+        results.append(result)
+    return results
+
+
+def cold_server(out_dir: Path, name: str, env: Mapping[str, str],
+                stack: ExitStack) -> Callable[[], ApiServer]:
+    """Return a function that starts a server with no warm-up (stopped by `stack` at worst)."""
+    def start() -> ApiServer:
+        server = ApiServer(out_dir, name, {**env, "WARMUP_ON_START": "false"})
+        stack.callback(server.stop)
+        return server.start()
+
+    return start
+
+
+def command_line() -> str:
+    """Return the command that ran this bench, relative to the repository."""
+    return shlex.join(["python", "-m", "benchmarks.bench", *sys.argv[1:]])
+
+
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def write_report(text: str, paths: list[Path]) -> None:
+    """Write the report to every path."""
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        progress(f"report written to {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench; return the exit status."""
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # so that `finally` stops the children
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    out_dir = args.results / f"bench-{stamp}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress(f"run files in {out_dir}")
+    with ExitStack() as stack:
+        try:
+            result = run_bench(args, out_dir, stack)
+        except (StackError, PhaseError, StatsError, OSError) as exc:
+            progress(f"FAILED: {exc}")
+            return 1
+        except KeyboardInterrupt:
+            progress("interrupted")
+            return 130
+        finally:
+            progress("stopping every process started")
+    if not args.keep_logs:
+        for log in out_dir.glob("*.access.log"):
+            log.unlink()
+    write_report(render(result), [args.report, args.results / f"bench-{stamp}.md"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
