@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import traceback
 from typing import Any
 
@@ -154,7 +155,9 @@ def handle_upstream_error(error: UpstreamError):
     for kind, status, code, detail in _UPSTREAM_ANSWERS:
         if isinstance(error, kind):
             logger.warning("upstream failure answered %s (%s)", status, type(error).__name__)
-            return error_response(status, code, detail)
+            retry_after = getattr(error, "retry_after", None)  # an open circuit knows when
+            headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after else None
+            return error_response(status, code, detail, headers=headers)
     raise AssertionError("unreachable: UpstreamError is the last entry")  # pragma: no cover
 
 

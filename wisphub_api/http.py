@@ -16,6 +16,10 @@ SECURITY_HEADERS = {
 }
 
 
+class PayloadTooLarge(ApiError):
+    status, code, detail = 413, "payload_too_large", "The request body is too large."
+
+
 class UnsupportedMediaType(ApiError):
     status, code = 415, "unsupported_media_type"
     detail = "The request body must be JSON (Content-Type: application/json)."
@@ -25,10 +29,15 @@ def require_json_body() -> None:
     """Refuse a body sent to an API route in anything but JSON."""
     if request.method not in _BODY_METHODS or not request.path.startswith("/api/"):
         return
-    has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    has_body = (request.content_length or 0) > 0 or chunked
     if has_body and not request.is_json:
         raise UnsupportedMediaType()
+    # A chunked body has no Content-Length to refuse up front, and werkzeug cuts it at the
+    # limit without a word: reaching the limit means it was longer.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if chunked and len(request.get_data(cache=True)) >= limit:
+        raise PayloadTooLarge()
 
 
 def add_headers(response: Response) -> Response:

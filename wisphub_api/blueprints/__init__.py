@@ -21,3 +21,8 @@ def register_blueprints(app: Flask, api) -> None:
         versioned, alias = API_PREFIXES
         api.register_blueprint(module.bp, url_prefix=versioned + prefix)
         app.register_blueprint(module.bp, url_prefix=alias + prefix, name=f"alias_{module.bp.name}")
+    # The "at least N fields" rules are settings, checked in the schemas: say them in OpenAPI.
+    schemas = api.spec.components.schemas
+    schemas["VerifyRequest"]["minProperties"] = app.config["VERIFY_MIN_FIELDS"]
+    schemas["ResolveRequest"]["minProperties"] = app.config["RESOLVE_MIN_FIELDS"]
+    schemas["ClientUpdate"]["minProperties"] = 1

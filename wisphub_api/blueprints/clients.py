@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from wisphub_api.blueprints.common import (
     cached_body,
     documents_errors,
     json_answer,
     no_query_parameters,
 )
+from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.errors import NotFound
 from wisphub_api.schemas.clients import ClientSchema, ClientUpdateSchema
 from wisphub_api.services import current_services
@@ -42,7 +41,7 @@ def _found(lookup, value: Any, what: str):
     return json_answer(client.to_public(), state)
 
 
-@bp.get("/by-document/<string:document>")
+@bp.get("/by-document/<string(maxlength=40):document>")
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 404, 422)
 @no_query_parameters
@@ -51,7 +50,7 @@ def get_by_document(document: str):
     return _found(current_services().directory.by_document, document, "document")
 
 
-@bp.get("/by-phone/<string:phone>")
+@bp.get("/by-phone/<string(maxlength=60):phone>")
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 404, 422)
 @no_query_parameters

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from wisphub_api import __version__
+from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.schemas.health import LivenessSchema, ReadinessSchema
 from wisphub_api.services import current_services
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from wisphub_api.blueprints.common import (
     cached_body,
     documents_errors,
     json_answer,
     no_query_parameters,
 )
+from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.errors import NotFound
 from wisphub_api.schemas.plans import PlanDetailSchema, PlanSchema
 from wisphub_api.services import current_services

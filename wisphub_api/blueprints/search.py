@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from wisphub_api.blueprints.common import documents_errors, json_answer
+from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.search import SearchQuerySchema
 from wisphub_api.services import current_services

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from wisphub_api.blueprints.common import documents_errors, no_query_parameters
+from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.errors import NotFound
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.verification import (

@@ -138,6 +138,9 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> logging.Handle
     app_logger.removeHandler(default_handler)  # Flask's plain-text handler would log twice
     app_logger.setLevel(level)
     MASKING_FILTER.add_secrets(secrets)
+    # urllib3 writes upstream URLs, query included (cedula=, telefono=), at DEBUG and in its
+    # WARNING "Retrying ..." lines. The upstream client logs each failure without them.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     for name in GUNICORN_LOGGERS:
         for other in logging.getLogger(name).handlers:
             if MASKING_FILTER not in other.filters:

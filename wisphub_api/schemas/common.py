@@ -26,16 +26,25 @@ class StrictNumber(fields.Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError("Must be a number.")
-        if not math.isfinite(value):
+        try:
+            number = float(value)  # a huge JSON integer overflows here
+        except OverflowError:
+            raise ValidationError("Must be a finite number.") from None
+        if not math.isfinite(number):
             raise ValidationError("Must be a finite number.")
-        return float(value)
+        return number
+
+
+# "Not only spaces", written so that Python and the ECMA regexes of JSON Schema agree: their
+# \s differ (Unicode vs ASCII classes), an explicit set of ASCII whitespace does not.
+NOT_BLANK = r"[\s\S]*[^ \t\n\r\f\v]"
 
 
 def text_field(**kwargs: Any) -> fields.String:
     """Return a free-text request field: 1 to MAX_TEXT characters, not only spaces."""
     return fields.String(
         validate=[validate.Length(min=1, max=MAX_TEXT),
-                  validate.Regexp(r"\S", error="Must not be blank.")],
+                  validate.Regexp(NOT_BLANK, error="Must not be blank.")],
         **kwargs,
     )
 

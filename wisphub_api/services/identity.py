@@ -27,17 +27,16 @@ class IdentityService:
     def verify(self, service_id: int, claims: Mapping[str, Any]) -> VerificationResult:
         """Check ``claims`` against a service's client; count and limit failures per service."""
         key = f"service:{service_id}"
-        # Reserve the attempt first: concurrent guesses cannot all pass a check-then-count.
+        # The lookup may wait for WispHub; do it before reserving, so that a reservation is
+        # held only for the instant of the comparison and honest concurrent checks never see
+        # each other's slots.
+        client, _ = self.directory.by_service_id(service_id)
+        # Reserve the attempt atomically: concurrent guesses cannot all pass a check-then-count.
         wait = self.limiter.attempt(key)
         if wait is not None:
             raise TooManyRequests(
                 "Too many failed verifications for this service; retry later.",
                 code="verification_locked", headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        try:
-            client, _ = self.directory.by_service_id(service_id)
-        except Exception:
-            self.limiter.release(key)  # no verdict, no failure
-            raise
         result = verify(client, claims, min_fields=self.min_fields,
                         price_tolerance=self.price_tolerance)
         # A valid answer with a wrong extra claim still counts: otherwise two known fields plus

@@ -79,6 +79,7 @@ class SnapshotStore(Generic[V]):
         self._local: _Local[V] | None = None
         self._flight_lock = threading.Lock()
         self._inflight: threading.Event | None = None
+        self._adopt_lock = threading.Lock()
         self.last_error: str | None = None
         self.closed = False
         self.listeners: list[Callable[[str, str], None]] = []
@@ -131,18 +132,30 @@ class SnapshotStore(Generic[V]):
         meta = self._backend.get(self._meta_key)
         local = self._local
         if meta and (local is None or local.version != meta["version"]):
-            payload = self._backend.get(self._data_key(meta["version"]))
-            if payload is not None:
-                self._install(meta["version"], meta["fetched_at"], payload)
-                self._emit("load_shared")
+            self._adopt(meta, wait=local is None)
         return self._usable(self._local)
 
-    def _install(self, version: str, fetched_at: float, payload: Any) -> _Local[V]:
-        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
-        current = self._local
-        if current is None or current.fetched_at <= fetched_at or current.version == version:
-            self._local = local
-        return local
+    def _adopt(self, meta: dict[str, Any], *, wait: bool) -> None:
+        """Build the view of a shared version once per process.
+
+        One caller builds; the others keep serving the view they have (or, with none, wait for
+        the builder) instead of building the same view again.
+        """
+        if not self._adopt_lock.acquire(blocking=wait):
+            return
+        try:
+            local = self._local
+            if local is not None and local.version == meta["version"]:
+                return  # built while we waited
+            payload = self._backend.get(self._data_key(meta["version"]))
+            if payload is not None:
+                view = offload(self._build, payload, meta["fetched_at"])
+                current = self._local
+                if current is None or current.fetched_at <= meta["fetched_at"]:
+                    self._local = _Local(meta["version"], meta["fetched_at"], view)
+                self._emit("load_shared")
+        finally:
+            self._adopt_lock.release()
 
     # -- writing ----------------------------------------------------------------------------
     def replace(self, payload: Any) -> V:
@@ -152,6 +165,10 @@ class SnapshotStore(Generic[V]):
 
     def _store(self, payload: Any, fetched_at: float) -> _Local[V]:
         version = uuid.uuid4().hex
+        # Build our view before publishing the version, so no reader of this process sees a
+        # version it has no view for (and builds a second one).
+        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
+        self._local = local
         timeout = int(self.stale_max_age + self.ttl)
         previous = self._backend.get(self._meta_key)
         self._backend.set(self._data_key(version), payload, timeout=timeout)
@@ -160,8 +177,6 @@ class SnapshotStore(Generic[V]):
         if previous and previous["version"] != version:
             # Readers of the old version re-read the meta and find this one.
             self._backend.delete(self._data_key(previous["version"]))
-        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
-        self._local = local
         return local
 
     # -- refreshing -------------------------------------------------------------------------
