@@ -261,3 +261,21 @@ def test_new_shared_version_is_read_once_per_process():
     for _ in range(50):
         assert reader.get()[0] == ("payload", "edited")
     assert sum(n for key, n in backend.reads.items() if ":data:" in key) == 1
+
+
+def test_no_refresh_while_our_view_of_a_fresh_shared_version_is_still_building():
+    backend, clock = SimpleCache(), Clock()
+    writer_loader, reader_loader = Loader(), Loader()
+    writer = make_store(backend=backend, loader=writer_loader, clock=clock)
+    reader = make_store(backend=backend, loader=reader_loader, clock=clock)
+    writer.get()
+    reader.get()
+    clock.now += TTL * 0.9
+    writer.refresh_if_due()  # the writer stores a fresh version
+    assert writer_loader.calls == 2
+    assert reader._adopt_lock.acquire()  # as if another request were building that view
+    try:
+        reader.refresh_if_due()
+    finally:
+        reader._adopt_lock.release()
+    assert reader_loader.calls == 0  # it never fetched: the shared version is fresh

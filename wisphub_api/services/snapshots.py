@@ -191,7 +191,7 @@ class SnapshotStore(Generic[V]):
         """Refresh when the snapshot is missing or old enough; used by the background loop."""
         local = self._sync_from_shared()
         due = local is None or self._clock() - local.fetched_at >= self.refresh_after
-        if due and self.breaker.allow():
+        if due and self.breaker.allow() and not self._fresh_in_shared():
             self._refresh_quietly()
 
     def _refresh_quietly(self) -> None:
@@ -241,9 +241,13 @@ class SnapshotStore(Generic[V]):
                 self._backend.delete(self._lock_key)
 
     def _fresh_in_shared(self) -> bool:
-        """Return whether another process stored a fresh snapshot since we decided to load."""
-        local = self._sync_from_shared()
-        return local is not None and self._clock() - local.fetched_at < self.refresh_after
+        """Return whether another process stored a fresh snapshot since we decided to load.
+
+        Judged by the shared meta record, not by our view: our view of the new version may
+        still be building in another greenlet.
+        """
+        meta = self._backend.get(self._meta_key)
+        return meta is not None and self._clock() - meta["fetched_at"] < self.refresh_after
 
     def _fetch_and_store(self) -> None:
         started = time.monotonic()
