@@ -234,6 +234,7 @@ class SnapshotStore(Generic[V]):
             return
         try:
             if self._fresh_in_shared():
+                self._sync_from_shared()  # adopt it (and wait for the view when we have none)
                 return
             self._fetch_and_store()
         finally:
