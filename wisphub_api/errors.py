@@ -52,10 +52,6 @@ class TooManyRequests(ApiError):
     status, code, detail = 429, "too_many_requests", "Too many requests; retry later."
 
 
-class UpstreamFailure(ApiError):
-    status, code, detail = 502, "upstream_error", "WispHub Net gave an unusable answer."
-
-
 # Werkzeug's own exception names, made stable machine codes.
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -22,7 +22,6 @@ class Services:
     directory: Any
     plans: Any
     identity: Any
-    backend: Any
     stores: list[Any] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 

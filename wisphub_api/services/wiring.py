@@ -66,7 +66,7 @@ def build_services(app: Flask) -> Services:
                                resolve_min_fields=config["RESOLVE_MIN_FIELDS"],
                                price_tolerance=config["VERIFY_PRICE_TOLERANCE"])
     return Services(upstream=upstream, directory=directory, plans=PlanCatalog(plans),
-                    identity=identity, backend=backend, stores=[clients, plans])
+                    identity=identity, stores=[clients, plans])
 
 
 def _counter(config: Mapping[str, Any], backend: Any):
