@@ -183,6 +183,10 @@ def test_warm_up_runs_in_the_background_without_delaying_start(make_app, sandbox
     client = app.test_client()
     assert client.get("/health/ready").status_code == 503
     wait_ready(client)
+    deadline = time.monotonic() + 10  # readiness needs the clients; wait for the plans too
+    while not client.get("/health/ready").json["plans"]["warm"]:
+        assert time.monotonic() < deadline, "the plans never became warm"
+        time.sleep(0.05)
     sandbox_clean.reset_stats()
     response = client.get("/api/v1/clients/", headers=AUTH)
     assert response.headers["X-Cache"] == "HIT"  # the first request found it warm
