@@ -99,8 +99,13 @@ class JsonAtoms(SafeAtoms):
     """Gunicorn's access-log atoms, each string escaped for a JSON string literal."""
 
     def __init__(self, atoms: dict) -> None:
-        dict.__init__(self, {key: json.dumps(value)[1:-1] if isinstance(value, str) else value
-                             for key, value in atoms.items()})
+        dict.__init__(
+            self,
+            {
+                key: json.dumps(value)[1:-1] if isinstance(value, str) else value
+                for key, value in atoms.items()
+            },
+        )
 
 
 class JsonFormatter(logging.Formatter):
@@ -108,8 +113,12 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         created = datetime.fromtimestamp(record.created, UTC)
-        entry = {"ts": created.isoformat(timespec="milliseconds"), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "ts": created.isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:  # already masked when the app's filter ran first

@@ -47,10 +47,18 @@ from wisphub_api.sandbox.options import DEMO_API_KEY
 
 DEFAULT_REPORT = ROOT / "docs" / "benchmarks" / "latest.md"
 READY_TIMEOUT_S = 120.0
-CEILING_PATHS = ("/health", "/api/v1/clients/", "/api/v1/clients/search?q=Esperanza",
-                 "/api/v1/internet-plans/")
-COLD_PATHS = ("/api/v1/clients/", "/api/v1/clients/search?q=Esperanza",
-              "/api/v1/clients/by-service-id/7", "/api/v1/internet-plans/")
+CEILING_PATHS = (
+    "/health",
+    "/api/v1/clients/",
+    "/api/v1/clients/search?q=Esperanza",
+    "/api/v1/internet-plans/",
+)
+COLD_PATHS = (
+    "/api/v1/clients/",
+    "/api/v1/clients/search?q=Esperanza",
+    "/api/v1/clients/by-service-id/7",
+    "/api/v1/internet-plans/",
+)
 CLIENTS = {"fast": "FastPathUser", "requests": "RequestsPathUser"}
 
 
@@ -61,18 +69,27 @@ def progress(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0]
+    )
     add = parser.add_argument
     add("--duration", type=int, default=60, help="seconds of each original-scenario run (60)")
     add("--users-low", type=int, default=50, help="users of the first original run (50)")
     add("--users-high", type=int, default=500, help="users of the second original run (500)")
     add("--saturation-users", type=int, default=50, help="users of the no-wait runs (50)")
-    add("--workers", type=int, default=machine_info.usable_cores(),
-        help="gunicorn workers, WEB_CONCURRENCY (default: the usable cores)")
+    add(
+        "--workers",
+        type=int,
+        default=machine_info.usable_cores(),
+        help="gunicorn workers, WEB_CONCURRENCY (default: the usable cores)",
+    )
     add("--clients", default="fast,requests", help="Locust clients of the ceiling (fast,requests)")
-    add("--report", type=Path, default=DEFAULT_REPORT,
-        help="report path (docs/benchmarks/latest.md)")
+    add(
+        "--report",
+        type=Path,
+        default=DEFAULT_REPORT,
+        help="report path (docs/benchmarks/latest.md)",
+    )
     add("--results", type=Path, default=ROOT / "results", help="directory of run files (results/)")
     add("--keep-logs", action="store_true", help="keep gunicorn's access logs (large)")
     args = parser.parse_args(argv)
@@ -87,13 +104,30 @@ def load_plans(args: argparse.Namespace) -> list[LocustPlan]:
     original = "loadtests/locustfiles/original.py"
     saturation = "loadtests/locustfiles/saturation.py"
     return [
-        LocustPlan("original-low", f"Original scenario, {args.users_low} users", original,
-                   args.users_low, args.duration, "WispHubAPIUser"),
-        LocustPlan("original-high", f"Original scenario, {args.users_high} users", original,
-                   args.users_high, args.duration, "WispHubAPIUser"),
-        LocustPlan("saturation", f"Saturation: original mix, no wait, {args.saturation_users} "
-                   "users", saturation, args.saturation_users, max(10, args.duration // 2),
-                   "SaturationUser"),
+        LocustPlan(
+            "original-low",
+            f"Original scenario, {args.users_low} users",
+            original,
+            args.users_low,
+            args.duration,
+            "WispHubAPIUser",
+        ),
+        LocustPlan(
+            "original-high",
+            f"Original scenario, {args.users_high} users",
+            original,
+            args.users_high,
+            args.duration,
+            "WispHubAPIUser",
+        ),
+        LocustPlan(
+            "saturation",
+            f"Saturation: original mix, no wait, {args.saturation_users} users",
+            saturation,
+            args.saturation_users,
+            max(10, args.duration // 2),
+            "SaturationUser",
+        ),
     ]
 
 
@@ -102,18 +136,29 @@ def ceiling_plans(args: argparse.Namespace) -> list[LocustPlan]:
     plans = []
     for client in args.clients.split(","):
         for index, path in enumerate(CEILING_PATHS):
-            plans.append(LocustPlan(
-                f"ceiling-{client}-{index}", f"Ceiling GET {path} ({client})",
-                "benchmarks/locust_ceiling.py", args.saturation_users,
-                max(10, args.duration // 3), CLIENTS[client], {"BENCH_PATH": path}))
+            plans.append(
+                LocustPlan(
+                    f"ceiling-{client}-{index}",
+                    f"Ceiling GET {path} ({client})",
+                    "benchmarks/locust_ceiling.py",
+                    args.saturation_users,
+                    max(10, args.duration // 3),
+                    CLIENTS[client],
+                    {"BENCH_PATH": path},
+                )
+            )
     return plans
 
 
 def api_env(sandbox_url: str, key: str, workers: int) -> dict[str, str]:
     """Return the environment of the API server under test."""
-    return {"WISPHUB_NET_HOST": sandbox_url, "WISPHUB_NET_KEY": DEMO_API_KEY,
-            "WISPHUB_INTERNAL_API_KEY": key, "APP_ENV": "development",
-            "WEB_CONCURRENCY": str(workers)}
+    return {
+        "WISPHUB_NET_HOST": sandbox_url,
+        "WISPHUB_NET_KEY": DEMO_API_KEY,
+        "WISPHUB_INTERNAL_API_KEY": key,
+        "APP_ENV": "development",
+        "WEB_CONCURRENCY": str(workers),
+    }
 
 
 def app_settings(env: Mapping[str, str]) -> dict[str, Any]:
@@ -129,34 +174,38 @@ def app_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return load_config({**{k: v or "" for k, v in file_values.items()}, **os.environ, **env})
 
 
-def settings_rows(args: argparse.Namespace, env: Mapping[str, str], sandbox: Sandbox,
-                  workers: int, ready_s: float) -> dict[str, str]:
+def settings_rows(
+    args: argparse.Namespace, env: Mapping[str, str], sandbox: Sandbox, workers: int, ready_s: float
+) -> dict[str, str]:
     """Describe the set-up for the report."""
     app, knobs = app_settings(env), sandbox.control("GET", "/__latency")
     return {
         "API server": f"`gunicorn -c gunicorn.conf.py`, {workers} gevent workers",
         "Cache": f"{app['CACHE_TYPE']} per worker, clients TTL {app['CLIENTS_CACHE_TTL']} s, "
-                 f"plans TTL {app['PLANS_CACHE_TTL']} s, refresh ahead at "
-                 f"{app['REFRESH_AHEAD_FRACTION']:g} of the TTL",
+        f"plans TTL {app['PLANS_CACHE_TTL']} s, refresh ahead at "
+        f"{app['REFRESH_AHEAD_FRACTION']:g} of the TTL",
         "Sandbox (WispHub Net)": f"1500 clients, {knobs['latency_ms']} ms a call + "
-                                 f"{knobs['per_row_ms']:g} ms a row",
+        f"{knobs['per_row_ms']:g} ms a row",
         "Ready": f"{READY_STREAK} ready answers in a row {ready_s:.1f} s after start",
         "Load generator": "one Locust process on the same machine",
         "Durations": f"{args.duration} s per original run, {max(10, args.duration // 2)} s "
-                     f"saturation, {max(10, args.duration // 3)} s per ceiling run",
+        f"saturation, {max(10, args.duration // 3)} s per ceiling run",
     }
 
 
-def run_phases(plans: list[LocustPlan], api: ApiServer, sandbox: Sandbox, out_dir: Path,
-               key: str) -> list[PhaseResult]:
+def run_phases(
+    plans: list[LocustPlan], api: ApiServer, sandbox: Sandbox, out_dir: Path, key: str
+) -> list[PhaseResult]:
     """Run Locust plans one after the other, printing a line for each."""
     results = []
     for plan in plans:
         progress(f"{plan.title}: {plan.users} users for {plan.duration_s} s ...")
         result = run_phase(plan, api, sandbox, out_dir, {"WISPHUB_API_KEY": key})
         total = result.total
-        progress(f"  {total.rps:.1f} req/s, {total.failures} failures of {total.requests}, "
-                 f"p95 {total.p95_ms} ms, upstream calls {result.upstream.total}")
+        progress(
+            f"  {total.rps:.1f} req/s, {total.failures} failures of {total.requests}, "
+            f"p95 {total.p95_ms} ms, upstream calls {result.upstream.total}"
+        )
         results.append(result)
     return results
 
@@ -183,27 +232,41 @@ def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> Benc
     api.stop()
     cold = measure_cold(out_dir, env, sandbox, key, stack)
     settings["Load average at end (1/5/15 min)"] = machine_info.load_average()
-    return BenchResult(machine, command_line(), settings, startup, load, ceiling, cold,
-                       loadtest_config.thresholds())
+    return BenchResult(
+        machine,
+        command_line(),
+        settings,
+        startup,
+        load,
+        ceiling,
+        cold,
+        loadtest_config.thresholds(),
+    )
 
 
-def measure_cold(out_dir: Path, env: Mapping[str, str], sandbox: Sandbox, key: str,
-                 stack: ExitStack) -> list[ColdWarm]:
+def measure_cold(
+    out_dir: Path, env: Mapping[str, str], sandbox: Sandbox, key: str, stack: ExitStack
+) -> list[ColdWarm]:
     """Time each cold path on its own fresh server, then warm."""
     results = []
     for index, path in enumerate(COLD_PATHS):
         progress(f"cold against warm: GET {path} on a fresh server ...")
-        result = measure_cold_warm(cold_server(out_dir, f"cold-{index}", env, stack), sandbox,
-                                   path, {"X-API-Key": key})
-        progress(f"  cold {result.cold_ms:.0f} ms ({result.cold_cache}, {result.upstream_calls} "
-                 f"upstream calls), warm {result.warm_ms:.1f} ms")
+        result = measure_cold_warm(
+            cold_server(out_dir, f"cold-{index}", env, stack), sandbox, path, {"X-API-Key": key}
+        )
+        progress(
+            f"  cold {result.cold_ms:.0f} ms ({result.cold_cache}, {result.upstream_calls} "
+            f"upstream calls), warm {result.warm_ms:.1f} ms"
+        )
         results.append(result)
     return results
 
 
-def cold_server(out_dir: Path, name: str, env: Mapping[str, str],
-                stack: ExitStack) -> Callable[[], ApiServer]:
+def cold_server(
+    out_dir: Path, name: str, env: Mapping[str, str], stack: ExitStack
+) -> Callable[[], ApiServer]:
     """Return a function that starts a server with no warm-up (stopped by `stack` at worst)."""
+
     def start() -> ApiServer:
         server = ApiServer(out_dir, name, {**env, "WARMUP_ON_START": "false"})
         stack.callback(server.stop)

@@ -18,17 +18,95 @@ from wisphub_api.services.text import address_tokens, digits, split_alnum, token
 from wisphub_api.upstream.models import Client
 from wisphub_api.upstream.phones import split_phones
 
-FIRST = ["María", "José", "Luis", "Ana", "Carlos", "Esperanza", "Jesús", "Andrés", "Sofía",
-         "Ángela", "Juan", "Camila", "Sebastián", "Valentina", "Óscar", "Martín", "Lucía",
-         "Héctor", "Nubia", "Yolanda", "Fabián", "Daniela", "Jhon", "Leidy", "Edwin", "Marisol",
-         "Ramón", "Inés", "Wilson", "Gloria", "Álvaro", "Rubén", "Mónica", "Julián", "Nelly",
-         "Hernán", "Dayana"]
-LAST = ["Rodríguez", "Gómez", "González", "Martínez", "García", "López", "Hernández", "Sánchez",
-        "Ramírez", "Pérez", "Díaz", "Muñoz", "Rojas", "Moreno", "Jiménez", "Álvarez", "Romero",
-        "Benítez", "Castaño", "Ospina", "Vargas", "Quintero", "Cárdenas", "Zúñiga", "Peña", "Ríos",
-        "Cifuentes", "Arango", "Londoño", "Montoya", "Valencia", "Mejía", "Ibáñez", "Beltrán"]
-PLACES = ["Bellavista", "La Esperanza", "El Porvenir", "Santa Rosa", "San José", "Las Palmas",
-          "El Retiro", "La Paz", "Villa del Río", "Los Álamos", "Primero de Mayo", "El Carmen"]
+FIRST = [
+    "María",
+    "José",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Esperanza",
+    "Jesús",
+    "Andrés",
+    "Sofía",
+    "Ángela",
+    "Juan",
+    "Camila",
+    "Sebastián",
+    "Valentina",
+    "Óscar",
+    "Martín",
+    "Lucía",
+    "Héctor",
+    "Nubia",
+    "Yolanda",
+    "Fabián",
+    "Daniela",
+    "Jhon",
+    "Leidy",
+    "Edwin",
+    "Marisol",
+    "Ramón",
+    "Inés",
+    "Wilson",
+    "Gloria",
+    "Álvaro",
+    "Rubén",
+    "Mónica",
+    "Julián",
+    "Nelly",
+    "Hernán",
+    "Dayana",
+]
+LAST = [
+    "Rodríguez",
+    "Gómez",
+    "González",
+    "Martínez",
+    "García",
+    "López",
+    "Hernández",
+    "Sánchez",
+    "Ramírez",
+    "Pérez",
+    "Díaz",
+    "Muñoz",
+    "Rojas",
+    "Moreno",
+    "Jiménez",
+    "Álvarez",
+    "Romero",
+    "Benítez",
+    "Castaño",
+    "Ospina",
+    "Vargas",
+    "Quintero",
+    "Cárdenas",
+    "Zúñiga",
+    "Peña",
+    "Ríos",
+    "Cifuentes",
+    "Arango",
+    "Londoño",
+    "Montoya",
+    "Valencia",
+    "Mejía",
+    "Ibáñez",
+    "Beltrán",
+]
+PLACES = [
+    "Bellavista",
+    "La Esperanza",
+    "El Porvenir",
+    "Santa Rosa",
+    "San José",
+    "Las Palmas",
+    "El Retiro",
+    "La Paz",
+    "Villa del Río",
+    "Los Álamos",
+    "Primero de Mayo",
+    "El Carmen",
+]
 STREETS = ["CALLE", "CRA", "Carrera", "CL", "KR", "Cll", "Avenida"]
 CITIES = ["POPAYÁN", "Cali", "Santander de Quilichao", "Timbío", "Piendamó", "Bogotá D.C."]
 PLANS = [("PLAN 10MB", 40000.0), ("PLAN 20MB", 60000.0), ("PLAN 50MB", 85000.0)]
@@ -39,11 +117,16 @@ def make_address(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.45:
         number = f"{rng.randint(1, 80)}{rng.choice(['', '', 'A', 'B'])}"
-        return (f"{rng.choice(STREETS)} {number} {rng.choice(['#', 'No.', 'N°'])} "
-                f"{rng.randint(1, 99)}-{rng.randint(1, 99)}")
+        return (
+            f"{rng.choice(STREETS)} {number} {rng.choice(['#', 'No.', 'N°'])} "
+            f"{rng.randint(1, 99)}-{rng.randint(1, 99)}"
+        )
     prefix = "VDA" if kind < 0.7 else rng.choice(["B/", "Barrio", "V/"])
-    return f"{prefix} {rng.choice(PLACES)}".upper() if rng.random() < 0.5 else \
-        f"{prefix} {rng.choice(PLACES)}"
+    return (
+        f"{prefix} {rng.choice(PLACES)}".upper()
+        if rng.random() < 0.5
+        else f"{prefix} {rng.choice(PLACES)}"
+    )
 
 
 def make_clients(count: int, seed: int = 7) -> list[Client]:
@@ -52,19 +135,35 @@ def make_clients(count: int, seed: int = 7) -> list[Client]:
     clients = []
     for service_id in range(1, count + 1):
         name = " ".join(rng.sample(FIRST, rng.choice([1, 1, 2])) + rng.sample(LAST, 2))
-        phone = (f"3{rng.randint(0, 2)}{rng.randint(0, 9)} {rng.randint(100, 999)} "
-                 f"{rng.randint(1000, 9999)}")
+        phone = (
+            f"3{rng.randint(0, 2)}{rng.randint(0, 9)} {rng.randint(100, 999)} "
+            f"{rng.randint(1000, 9999)}"
+        )
         if rng.random() < 0.15:
             phone += f", 31{rng.randint(0, 9)}{rng.randint(1000000, 9999999)}"
         plan, price = rng.choice(PLANS)
-        clients.append(Client(
-            service_id=service_id, name=name.upper() if rng.random() < 0.6 else name,
-            document=str(rng.randint(10_000_000, 1_199_999_999)), phone=phone,
-            phones=split_phones(phone), address=make_address(rng), city=rng.choice(CITIES),
-            locality=rng.choice(PLACES), service_status="Activo", payment_status="Pagadas",
-            zone_id=1, antenna_ip=None, cut_off_date=None, outstanding_balance=0.0,
-            lan_interface=None, internet_plan_name=plan, internet_plan_price=price,
-            technician_id=None))
+        clients.append(
+            Client(
+                service_id=service_id,
+                name=name.upper() if rng.random() < 0.6 else name,
+                document=str(rng.randint(10_000_000, 1_199_999_999)),
+                phone=phone,
+                phones=split_phones(phone),
+                address=make_address(rng),
+                city=rng.choice(CITIES),
+                locality=rng.choice(PLACES),
+                service_status="Activo",
+                payment_status="Pagadas",
+                zone_id=1,
+                antenna_ip=None,
+                cut_off_date=None,
+                outstanding_balance=0.0,
+                lan_interface=None,
+                internet_plan_name=plan,
+                internet_plan_price=price,
+                technician_id=None,
+            )
+        )
     return clients
 
 
@@ -115,8 +214,12 @@ class LinearScan:
         if all(word in every for word in words):
             return 2
         for word in words:
-            if not any(word == other or (len(word) >= 3 and other.startswith(word))
-                       or (len(word) >= 5 and within_one_edit(word, other)) for other in every):
+            if not any(
+                word == other
+                or (len(word) >= 3 and other.startswith(word))
+                or (len(word) >= 5 and within_one_edit(word, other))
+                for other in every
+            ):
                 return None
         return 3
 
@@ -148,15 +251,19 @@ def main() -> None:
     index = SearchIndex.build(clients)
     print(f"clients: {len(clients)}  index build: {(time.perf_counter() - started) * 1000:.0f} ms")
     naive = LinearScan(clients)
-    print(f"{'query type':<11} {'index p50':>10} {'index mean':>11} {'index p99':>10} "
-          f"{'scan mean':>10} {'scan p99':>10} {'ratio':>7}   (µs; ratio of means)")
+    print(
+        f"{'query type':<11} {'index p50':>10} {'index mean':>11} {'index p99':>10} "
+        f"{'scan mean':>10} {'scan p99':>10} {'ratio':>7}   (µs; ratio of means)"
+    )
     for kind, queries in make_queries(clients).items():
         fast = timings(index.search, queries, args.runs)
         slow = timings(naive.search, queries, max(1, args.runs // 100))
         ratio = statistics.mean(slow) / statistics.mean(fast)
-        print(f"{kind:<11} {statistics.median(fast):>10.1f} {statistics.mean(fast):>11.1f} "
-              f"{p99(fast):>10.1f} {statistics.mean(slow):>10.0f} {p99(slow):>10.0f} "
-              f"{ratio:>6.0f}x")
+        print(
+            f"{kind:<11} {statistics.median(fast):>10.1f} {statistics.mean(fast):>11.1f} "
+            f"{p99(fast):>10.1f} {statistics.mean(slow):>10.0f} {p99(slow):>10.0f} "
+            f"{ratio:>6.0f}x"
+        )
 
 
 if __name__ == "__main__":

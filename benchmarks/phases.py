@@ -54,9 +54,26 @@ class LocustPlan:
     def command(self, host: str, csv_prefix: Path) -> list[str]:
         """Return the Locust command line."""
         classes = [self.user_class] if self.user_class else []
-        return [sys.executable, "-m", "locust", "-f", self.locustfile, *classes, "--headless",
-                "--host", host, "-u", str(self.users), "-r", f"{self.spawn_rate:g}",
-                "-t", f"{self.duration_s}s", "--csv", str(csv_prefix), "--only-summary"]
+        return [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            self.locustfile,
+            *classes,
+            "--headless",
+            "--host",
+            host,
+            "-u",
+            str(self.users),
+            "-r",
+            f"{self.spawn_rate:g}",
+            "-t",
+            f"{self.duration_s}s",
+            "--csv",
+            str(csv_prefix),
+            "--only-summary",
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +128,21 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_locust(plan: LocustPlan, host: str, out_dir: Path,
-               env: Mapping[str, str]) -> tuple[int, float]:
+def run_locust(
+    plan: LocustPlan, host: str, out_dir: Path, env: Mapping[str, str]
+) -> tuple[int, float]:
     """Run Locust to completion; return its exit status and the CPU seconds it used."""
     log_path = out_dir / f"{plan.key}.locust.log"
     command = plan.command(host, out_dir / plan.key)
     before = _children_cpu()  # Locust is the only child reaped during the run
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **env, **plan.env})
+            command,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env, **plan.env},
+        )
         try:
             status = process.wait(timeout=plan.duration_s + LOCUST_GRACE_S)
         except subprocess.TimeoutExpired:
@@ -130,28 +152,36 @@ def run_locust(plan: LocustPlan, host: str, out_dir: Path,
     return status, _children_cpu() - before
 
 
-def run_phase(plan: LocustPlan, api: ApiServer, sandbox: Sandbox, out_dir: Path,
-              env: Mapping[str, str]) -> PhaseResult:
+def run_phase(
+    plan: LocustPlan, api: ApiServer, sandbox: Sandbox, out_dir: Path, env: Mapping[str, str]
+) -> PhaseResult:
     """Run one Locust plan against the API and collect every number around it."""
     upstream_before, log_start = sandbox.stats(), api.log_offset()
     api_cpu, sandbox_cpu = api.cpu_seconds(), sandbox.cpu_seconds()
     busy, started = machine_busy_seconds(), time.monotonic()
     status, locust_cpu = run_locust(plan, api.url, out_dir, env)
     wall = time.monotonic() - started
-    cpu = CpuUse(locust_cpu, api.cpu_seconds() - api_cpu, sandbox.cpu_seconds() - sandbox_cpu,
-                 machine_busy_seconds() - busy, wall)
+    cpu = CpuUse(
+        locust_cpu,
+        api.cpu_seconds() - api_cpu,
+        sandbox.cpu_seconds() - sandbox_cpu,
+        machine_busy_seconds() - busy,
+        wall,
+    )
     if status not in (0, 1):  # 1 is the threshold gate's verdict, reported rather than fatal
         raise PhaseError(f"Locust exited with status {status}; see {out_dir / plan.key}.locust.log")
     rows, total = read_stats_csv(out_dir / f"{plan.key}_stats.csv")
     upstream = upstream_delta(upstream_before, sandbox.stats())
     server = server_timings(api.log_lines(log_start, api.log_offset()))
     log_text = (out_dir / f"{plan.key}.locust.log").read_text(encoding="utf-8", errors="replace")
-    return PhaseResult(plan, tuple(rows), total, upstream, server, cpu, status,
-                       locust_cpu_warned(log_text))
+    return PhaseResult(
+        plan, tuple(rows), total, upstream, server, cpu, status, locust_cpu_warned(log_text)
+    )
 
 
-def _timed_get(session: requests.Session, url: str, headers: Mapping[str, str]
-               ) -> tuple[float, requests.Response]:
+def _timed_get(
+    session: requests.Session, url: str, headers: Mapping[str, str]
+) -> tuple[float, requests.Response]:
     started = time.perf_counter()
     response = session.get(url, headers=dict(headers), timeout=COLD_TIMEOUT_S)
     elapsed_ms = (time.perf_counter() - started) * 1000
@@ -160,8 +190,13 @@ def _timed_get(session: requests.Session, url: str, headers: Mapping[str, str]
     return elapsed_ms, response
 
 
-def measure_cold_warm(start_server: Callable[[], ApiServer], sandbox: Sandbox, path: str,
-                      headers: Mapping[str, str], warm_count: int = 20) -> ColdWarm:
+def measure_cold_warm(
+    start_server: Callable[[], ApiServer],
+    sandbox: Sandbox,
+    path: str,
+    headers: Mapping[str, str],
+    warm_count: int = 20,
+) -> ColdWarm:
     """Time `path` on a fresh server with no warm-up, then the median of `warm_count` HITs."""
     api = start_server()
     try:
@@ -182,5 +217,11 @@ def measure_cold_warm(start_server: Callable[[], ApiServer], sandbox: Sandbox, p
         api.stop()
     if not warm:
         raise PhaseError(f"GET {path} was never answered from the cache (X-Cache: HIT)")
-    return ColdWarm(path, cold_ms, cold.headers.get("X-Cache", "-"), statistics.median(warm),
-                    len(warm), upstream)
+    return ColdWarm(
+        path,
+        cold_ms,
+        cold.headers.get("X-Cache", "-"),
+        statistics.median(warm),
+        len(warm),
+        upstream,
+    )

@@ -50,8 +50,11 @@ class Run:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Read the command line."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.soak",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add = parser.add_argument
     add("--minutes", type=float, default=10.0, help="load duration (default 10)")
     add("--users", type=int, default=200, help="Locust users (default 200)")
@@ -61,8 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--fault-every", type=float, default=60.0, help="seconds between faults (default 60)")
     add("--fault-for", type=float, default=20.0, help="seconds each fault lasts (default 20)")
     add("--sample-every", type=float, default=10.0, help="seconds between RSS samples")
-    add("--warmup", type=float, default=60.0,
-        help="seconds of load before the memory baseline (capped at a third of the run)")
+    add(
+        "--warmup",
+        type=float,
+        default=60.0,
+        help="seconds of load before the memory baseline (capped at a third of the run)",
+    )
     add("--out", type=Path, default=ROOT / "results" / "soak.md", help="report path")
     return parser.parse_args(argv)
 
@@ -93,26 +100,58 @@ def worker_rss(api: ApiServer) -> dict[int, int]:
 
 def api_env(sandbox_url: str, key: str, args: argparse.Namespace) -> dict[str, str]:
     """Return the API's environment: the sandbox upstream and short TTLs."""
-    env = {"WISPHUB_NET_HOST": sandbox_url, "WISPHUB_NET_KEY": DEMO_API_KEY,
-           "WISPHUB_INTERNAL_API_KEY": key, "APP_ENV": "development",
-           "CLIENTS_CACHE_TTL": str(args.ttl), "PLANS_CACHE_TTL": str(args.ttl)}
+    env = {
+        "WISPHUB_NET_HOST": sandbox_url,
+        "WISPHUB_NET_KEY": DEMO_API_KEY,
+        "WISPHUB_INTERNAL_API_KEY": key,
+        "APP_ENV": "development",
+        "CLIENTS_CACHE_TTL": str(args.ttl),
+        "PLANS_CACHE_TTL": str(args.ttl),
+    }
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     return env
 
 
-def start_locust(args: argparse.Namespace, host: str, key: str, csv_prefix: Path,
-                 log_path: Path) -> subprocess.Popen[bytes]:
+def start_locust(
+    args: argparse.Namespace, host: str, key: str, csv_prefix: Path, log_path: Path
+) -> subprocess.Popen[bytes]:
     """Start Locust headless with the original scenario; the thresholds are judged here."""
     seconds = max(1, round(args.minutes * 60))
-    command = [sys.executable, "-m", "locust", "--headless", "-f", LOCUSTFILE, "--host", host,
-               "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{seconds}s",
-               "--csv", str(csv_prefix), "--only-summary"]
-    env = {**os.environ, "WISPHUB_API_KEY": key, "LOADTEST_MAX_FAILURES": "off",
-           "LOADTEST_MAX_AVG_MS": "off", "LOADTEST_MAX_CACHED_P95_MS": "off"}
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "--headless",
+        "-f",
+        LOCUSTFILE,
+        "--host",
+        host,
+        "-u",
+        str(args.users),
+        "-r",
+        str(args.spawn_rate),
+        "-t",
+        f"{seconds}s",
+        "--csv",
+        str(csv_prefix),
+        "--only-summary",
+    ]
+    env = {
+        **os.environ,
+        "WISPHUB_API_KEY": key,
+        "LOADTEST_MAX_FAILURES": "off",
+        "LOADTEST_MAX_AVG_MS": "off",
+        "LOADTEST_MAX_CACHED_P95_MS": "off",
+    }
     with log_path.open("wb") as log:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(  # noqa: S603 - a fixed command
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 class FaultRotation:
@@ -145,8 +184,13 @@ class FaultRotation:
         self.active = None
 
 
-def drive(locust: subprocess.Popen[bytes], api: ApiServer, faults: FaultRotation,
-          args: argparse.Namespace, run: Run) -> None:
+def drive(
+    locust: subprocess.Popen[bytes],
+    api: ApiServer,
+    faults: FaultRotation,
+    args: argparse.Namespace,
+    run: Run,
+) -> None:
     """Tick until Locust exits: faults on schedule, an RSS sample every --sample-every."""
     next_sample = 0.0
     while locust.poll() is None:
@@ -170,8 +214,13 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def cache_counts(access_log: Path) -> dict[str, int]:
     """Count the API's answers by X-Cache value (HIT, STALE, MISS) from gunicorn's access log."""
     lines = access_log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return dict(Counter(json.loads(line).get("cache") or "-" for line in lines
-                        if line.startswith('{"ts"') and '"gunicorn.access"' in line))
+    return dict(
+        Counter(
+            json.loads(line).get("cache") or "-"
+            for line in lines
+            if line.startswith('{"ts"') and '"gunicorn.access"' in line
+        )
+    )
 
 
 def baseline_index(run: Run, args: argparse.Namespace) -> int:
@@ -208,70 +257,115 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 def route_rows(stats: list[dict[str, str]]) -> tuple[list[list[str]], int]:
     """Return one row per route and the total (requests, failures, percentiles); failed count."""
-    rows = [["**all**" if r["Name"] == "Aggregated" else f"{r['Type']} {r['Name']}",
-             r["Request Count"], r["Failure Count"], r["50%"], r["95%"], r["99%"],
-             f"{float(r['Max Response Time']):.0f}"] for r in stats]
+    rows = [
+        [
+            "**all**" if r["Name"] == "Aggregated" else f"{r['Type']} {r['Name']}",
+            r["Request Count"],
+            r["Failure Count"],
+            r["50%"],
+            r["95%"],
+            r["99%"],
+            f"{float(r['Max Response Time']):.0f}",
+        ]
+        for r in stats
+    ]
     return rows, sum(int(r["Failure Count"]) for r in stats if r["Name"] != "Aggregated")
 
 
 def server_rows(access_log: Path) -> list[list[str]]:
     """Return the server-side time per path from gunicorn's access log (no client overhead)."""
     lines = access_log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [[path, str(t.count), str(t.p50_ms), str(t.p95_ms), str(t.p99_ms), str(t.max_ms)]
-            for path, t in sorted(server_timings(lines).items()) if path.startswith("/api/")]
+    return [
+        [path, str(t.count), str(t.p50_ms), str(t.p95_ms), str(t.p99_ms), str(t.max_ms)]
+        for path, t in sorted(server_timings(lines).items())
+        if path.startswith("/api/")
+    ]
 
 
-def render(args: argparse.Namespace, run: Run, csv_prefix: Path, api: ApiServer,
-           upstream: dict[str, Any]) -> tuple[str, bool]:
+def render(
+    args: argparse.Namespace, run: Run, csv_prefix: Path, api: ApiServer, upstream: dict[str, Any]
+) -> tuple[str, bool]:
     """Return the Markdown report and whether both verdicts pass."""
     stats = read_csv(Path(f"{csv_prefix}_stats.csv"))
     routes, failed = route_rows(stats)
     memory, memory_ok = memory_rows(run, args)
     requests_ok = bool(stats) and failed == 0
-    lines = [f"# Soak run, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}", "",
-             f"{args.users} users (spawn {args.spawn_rate:g}/s), {args.minutes:g} min, "
-             f"original scenario; snapshot TTL {args.ttl} s; a fault every "
-             f"{args.fault_every:g} s for {args.fault_for:g} s; {os.cpu_count()} CPUs.", "",
-             "## Verdicts", "",
-             f"- Zero failed requests on warm routes: **{'PASS' if requests_ok else 'FAIL'}** "
-             f"({failed} failed)",
-             f"- Worker memory growth under {MAX_GROWTH:.0%}: "
-             f"**{'PASS' if memory_ok else 'FAIL'}**", "",
-             *request_section(routes, csv_prefix, api),
-             "## Worker memory (RSS)", "",
-             *table(["Worker pid", "Warm-up", "End", "Peak", "Growth"], memory), "",
-             *context_section(run, api, upstream)]
+    lines = [
+        f"# Soak run, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        f"{args.users} users (spawn {args.spawn_rate:g}/s), {args.minutes:g} min, "
+        f"original scenario; snapshot TTL {args.ttl} s; a fault every "
+        f"{args.fault_every:g} s for {args.fault_for:g} s; {os.cpu_count()} CPUs.",
+        "",
+        "## Verdicts",
+        "",
+        f"- Zero failed requests on warm routes: **{'PASS' if requests_ok else 'FAIL'}** "
+        f"({failed} failed)",
+        f"- Worker memory growth under {MAX_GROWTH:.0%}: **{'PASS' if memory_ok else 'FAIL'}**",
+        "",
+        *request_section(routes, csv_prefix, api),
+        "## Worker memory (RSS)",
+        "",
+        *table(["Worker pid", "Warm-up", "End", "Peak", "Growth"], memory),
+        "",
+        *context_section(run, api, upstream),
+    ]
     return "\n".join(lines), requests_ok and memory_ok
 
 
 def request_section(routes: list[list[str]], csv_prefix: Path, api: ApiServer) -> list[str]:
     """Return the client-side and server-side times, and the failures if any."""
-    lines = ["## Requests (ms)", "",
-             *table(["Route", "Requests", "Failures", "p50", "p95", "p99", "max"], routes), "",
-             "Server-side time of the same requests (gunicorn access log, ms):", "",
-             *table(["Path", "Requests", "p50", "p95", "p99", "max"], server_rows(api.access_log)),
-             ""]
+    lines = [
+        "## Requests (ms)",
+        "",
+        *table(["Route", "Requests", "Failures", "p50", "p95", "p99", "max"], routes),
+        "",
+        "Server-side time of the same requests (gunicorn access log, ms):",
+        "",
+        *table(["Path", "Requests", "p50", "p95", "p99", "max"], server_rows(api.access_log)),
+        "",
+    ]
     if locust_cpu_warned((csv_prefix.parent / "locust.log").read_text(errors="replace")):
-        lines += ["Locust warned that its own CPU use was high: the client-side times above "
-                  "include its queueing.", ""]
+        lines += [
+            "Locust warned that its own CPU use was high: the client-side times above "
+            "include its queueing.",
+            "",
+        ]
     failures = read_csv(Path(f"{csv_prefix}_failures.csv"))
     if failures:
-        lines += ["## Failures", "", *table(["Route", "Error", "Count"], [
-            [f"{f['Method']} {f['Name']}", f["Error"][:120], f["Occurrences"]]
-            for f in failures]), ""]
+        lines += [
+            "## Failures",
+            "",
+            *table(
+                ["Route", "Error", "Count"],
+                [
+                    [f"{f['Method']} {f['Name']}", f["Error"][:120], f["Occurrences"]]
+                    for f in failures
+                ],
+            ),
+            "",
+        ]
     return lines
 
 
 def context_section(run: Run, api: ApiServer, upstream: dict[str, Any]) -> list[str]:
     """Return the faults injected, what the API and the sandbox saw, and the CPU used."""
     cpu = ", ".join(f"{name} {sec:.0f}" for name, sec in run.cpu.items() if name != "wall")
-    return ["## Faults injected", "",
-            *table(["At", "Mode", "Lasted"], [[f"{at:.0f} s", mode, f"{length:.0f} s"]
-                                              for at, mode, length in run.faults]), "",
-            "## What the API and WispHub Net saw", "",
-            f"- API answers by X-Cache: {cache_counts(api.access_log)}",
-            f"- Upstream calls: {upstream.get('total')}, by status: {upstream.get('by_status')}",
-            f"- CPU seconds over {run.cpu.get('wall', 0):.0f} s of load: {cpu}", ""]
+    return [
+        "## Faults injected",
+        "",
+        *table(
+            ["At", "Mode", "Lasted"],
+            [[f"{at:.0f} s", mode, f"{length:.0f} s"] for at, mode, length in run.faults],
+        ),
+        "",
+        "## What the API and WispHub Net saw",
+        "",
+        f"- API answers by X-Cache: {cache_counts(api.access_log)}",
+        f"- Upstream calls: {upstream.get('total')}, by status: {upstream.get('by_status')}",
+        f"- CPU seconds over {run.cpu.get('wall', 0):.0f} s of load: {cpu}",
+        "",
+    ]
 
 
 def soak(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> tuple[str, bool]:
@@ -283,8 +377,10 @@ def soak(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> tuple[str
     api = ApiServer(out_dir, "api", api_env(sandbox.url, key, args)).start()
     stack.callback(api.stop)
     api.wait_live(READY_TIMEOUT_S)
-    progress(f"API on {api.url}: ready after {api.wait_ready(READY_TIMEOUT_S):.1f} s, "
-             f"{api.worker_count()} workers")
+    progress(
+        f"API on {api.url}: ready after {api.wait_ready(READY_TIMEOUT_S):.1f} s, "
+        f"{api.worker_count()} workers"
+    )
     run = Run()
     csv_prefix = out_dir / "soak"
     locust = start_locust(args, api.url, key, csv_prefix, out_dir / "locust.log")
@@ -292,8 +388,9 @@ def soak(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> tuple[str
     run.started = time.monotonic()
     drive(locust, api, FaultRotation(sandbox, args.fault_every, args.fault_for, run), args, run)
     progress(f"locust exited with {locust.returncode}")
-    run.cpu.update(api=api.cpu_seconds(), sandbox=sandbox.cpu_seconds(),
-                   wall=time.monotonic() - run.started)
+    run.cpu.update(
+        api=api.cpu_seconds(), sandbox=sandbox.cpu_seconds(), wall=time.monotonic() - run.started
+    )
     return render(args, run, csv_prefix, api, sandbox.stats())
 
 

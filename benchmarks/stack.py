@@ -107,23 +107,34 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         """Start the sandbox and wait for the line that gives its address."""
-        command = [sys.executable, "-m", "wisphub_api.sandbox", "--host", "127.0.0.1",
-                   "--port", "0", *self.args]
+        command = [
+            sys.executable,
+            "-m",
+            "wisphub_api.sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *self.args,
+        ]
         with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT,  # noqa: S603 - fixed command
-                                            stdout=subprocess.PIPE,
-                                            stderr=log, text=True)
+            self.process = subprocess.Popen(  # noqa: S603 - fixed command
+                command,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         assert self.process.stdout is not None
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_first_line, args=(self.process.stdout, lines),
-                         daemon=True).start()
+        threading.Thread(target=_first_line, args=(self.process.stdout, lines), daemon=True).start()
         try:
             line = lines.get(timeout=SANDBOX_START_S)
         except queue.Empty:
             line = ""
         if not line.startswith(READY_PREFIX):
             raise StackError(f"the sandbox did not start; see {self.log_path}")
-        self.url = line[len(READY_PREFIX):].strip()
+        self.url = line[len(READY_PREFIX) :].strip()
         return self
 
     def control(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
@@ -170,7 +181,8 @@ class ApiServer:
         command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wisphub_api:create_app()"]
         with self.access_log.open("wb") as out, self.error_log.open("wb") as err:
             self.process = subprocess.Popen(  # noqa: S603 - a fixed command
-                command, cwd=ROOT, env=env, stdout=out, stderr=err)
+                command, cwd=ROOT, env=env, stdout=out, stderr=err
+            )
         return self
 
     def _probe(self, path: str) -> requests.Response | None:
@@ -199,8 +211,11 @@ class ApiServer:
             if time.monotonic() - started > timeout:
                 raise StackError(f"GET /health/ready was not 200 within {timeout:g} s")
             response = self._probe("/health/ready")
-            warm = response is not None and response.status_code == 200 and \
-                response.json().get("plans", {}).get("warm") is True
+            warm = (
+                response is not None
+                and response.status_code == 200
+                and response.json().get("plans", {}).get("warm") is True
+            )
             in_a_row = in_a_row + 1 if warm else 0
             time.sleep(0.02 if warm else 0.2)
         return time.monotonic() - started

@@ -72,10 +72,15 @@ def parse_row(row: Mapping[str, str]) -> EndpointRow:
     """Convert one row of Locust's stats CSV."""
     try:
         return EndpointRow(
-            method=row["Type"], name=row["Name"], requests=int(row["Request Count"]),
-            failures=int(row["Failure Count"]), rps=float(row["Requests/s"]),
-            avg_ms=float(row["Average Response Time"]), p50_ms=_optional(row["50%"]),
-            p95_ms=_optional(row["95%"]), p99_ms=_optional(row["99%"]),
+            method=row["Type"],
+            name=row["Name"],
+            requests=int(row["Request Count"]),
+            failures=int(row["Failure Count"]),
+            rps=float(row["Requests/s"]),
+            avg_ms=float(row["Average Response Time"]),
+            p50_ms=_optional(row["50%"]),
+            p95_ms=_optional(row["95%"]),
+            p99_ms=_optional(row["99%"]),
             max_ms=_optional(row["100%"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -149,9 +154,13 @@ def server_timings(lines: Iterable[str]) -> dict[str, ServerTiming]:
     timings = {}
     for path, values in access_log_durations(lines).items():
         values.sort()
-        timings[path] = ServerTiming(len(values), percentile(values, 0.50),
-                                     percentile(values, 0.95), percentile(values, 0.99),
-                                     values[-1])
+        timings[path] = ServerTiming(
+            len(values),
+            percentile(values, 0.50),
+            percentile(values, 0.95),
+            percentile(values, 0.99),
+            values[-1],
+        )
     return timings
 
 

@@ -52,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify-rate", default=env["VERIFY_RATE"], help="e.g. 10r/s")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
-    values = {"NGINX_LISTEN": args.listen, "API_UPSTREAM": args.upstream,
-              "VERIFY_RATE": args.verify_rate}
+    values = {
+        "NGINX_LISTEN": args.listen,
+        "API_UPSTREAM": args.upstream,
+        "VERIFY_RATE": args.verify_rate,
+    }
     try:
         text = render(TEMPLATE.read_text(encoding="utf-8"), values)
     except ValueError as exc:

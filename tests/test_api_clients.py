@@ -16,10 +16,25 @@ from tests.support.upstream_data import (
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.upstream.phones import split_phones
 
-CONTRACT_FIELDS = ["service_id", "name", "document", "phone", "address", "city", "locality",
-                   "service_status", "payment_status", "zone_id", "antenna_ip", "cut_off_date",
-                   "outstanding_balance", "lan_interface", "internet_plan_name",
-                   "internet_plan_price", "technician_id"]
+CONTRACT_FIELDS = [
+    "service_id",
+    "name",
+    "document",
+    "phone",
+    "address",
+    "city",
+    "locality",
+    "service_status",
+    "payment_status",
+    "zone_id",
+    "antenna_ip",
+    "cut_off_date",
+    "outstanding_balance",
+    "lan_interface",
+    "internet_plan_name",
+    "internet_plan_price",
+    "technician_id",
+]
 
 
 def test_list_clients_returns_every_client_in_contract_shape(api, sandbox):
@@ -94,16 +109,24 @@ def test_by_document_unknown_is_404(api):
     assert "000000000001" not in response.json["detail"]
 
 
-@pytest.mark.parametrize("spell", [
-    lambda n: n,
-    lambda n: f"+57 {n[:3]} {n[3:6]} {n[6:]}",
-    lambda n: f"{n[:3]}-{n[3:6]}-{n[6:]}",
-    lambda n: f"57{n}",
-])
+@pytest.mark.parametrize(
+    "spell",
+    [
+        lambda n: n,
+        lambda n: f"+57 {n[:3]} {n[3:6]} {n[6:]}",
+        lambda n: f"{n[:3]}-{n[3:6]}-{n[6:]}",
+        lambda n: f"57{n}",
+    ],
+)
 def test_by_phone_accepts_the_usual_spellings(api, sandbox, spell):
     rows = raw_clients(sandbox)
-    row = first_row(rows, lambda r: len(split_phones(r["telefono"])) == 1
-                    and phone_owner_count(rows, split_phones(r["telefono"])[0]) == 1)
+    row = first_row(
+        rows,
+        lambda r: (
+            len(split_phones(r["telefono"])) == 1
+            and phone_owner_count(rows, split_phones(r["telefono"])[0]) == 1
+        ),
+    )
     number = split_phones(row["telefono"])[0]
     response = api.get(f"/api/v1/clients/by-phone/{spell(number)}", headers=AUTH)
     assert response.status_code == 200
@@ -112,8 +135,13 @@ def test_by_phone_accepts_the_usual_spellings(api, sandbox, spell):
 
 def test_by_phone_finds_a_client_by_its_second_number(api, sandbox):
     rows = raw_clients(sandbox)
-    row = first_row(rows, lambda r: len(split_phones(r["telefono"])) == 2
-                    and phone_owner_count(rows, split_phones(r["telefono"])[1]) == 1)
+    row = first_row(
+        rows,
+        lambda r: (
+            len(split_phones(r["telefono"])) == 2
+            and phone_owner_count(rows, split_phones(r["telefono"])[1]) == 1
+        ),
+    )
     second = split_phones(row["telefono"])[1]
     response = api.get(f"/api/v1/clients/by-phone/{second}", headers=AUTH)
     assert response.status_code == 200
@@ -134,16 +162,19 @@ def test_by_service_id_finds_client_7(api):
     assert response.json["address"] == "BELLAVISTA"
 
 
-@pytest.mark.parametrize(("path", "status"), [("999999", 404), ("abc", 404), ("-1", 404),
-                                              ("7.5", 404)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("999999", 404), ("abc", 404), ("-1", 404), ("7.5", 404)]
+)
 def test_by_service_id_unknown_or_malformed_is_404(api, path, status):
     response = api.get(f"/api/v1/clients/by-service-id/{path}", headers=AUTH)
     assert response.status_code == status
     assert response.is_json
 
 
-@pytest.mark.parametrize("path", ["/clients/", "/clients/by-service-id/7",
-                                  "/clients/search?q=Esperanza", "/internet-plans/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/clients/", "/clients/by-service-id/7", "/clients/search?q=Esperanza", "/internet-plans/"],
+)
 def test_api_alias_answers_like_v1(api, path):
     versioned = api.get("/api/v1" + path, headers=AUTH)
     alias = api.get("/api" + path, headers=AUTH)
@@ -153,8 +184,9 @@ def test_api_alias_answers_like_v1(api, path):
 
 def test_update_client_writes_upstream_and_next_read_shows_it(api, sandbox):
     api.get("/api/v1/clients/", headers=AUTH)  # warm
-    response = api.put("/api/v1/clients/12", json={"address": "VEREDA LA CUMBRE",
-                                                   "city": "TIMBIO"}, headers=AUTH)
+    response = api.put(
+        "/api/v1/clients/12", json={"address": "VEREDA LA CUMBRE", "city": "TIMBIO"}, headers=AUTH
+    )
     assert response.status_code == 200
     assert response.json["address"] == "VEREDA LA CUMBRE"
     upstream_row = first_row(raw_clients(sandbox), lambda r: r["id_servicio"] == 12)
@@ -168,23 +200,27 @@ def test_update_client_writes_upstream_and_next_read_shows_it(api, sandbox):
 
 def test_update_client_new_phone_is_found_by_phone(api):
     api.get("/api/v1/clients/", headers=AUTH)
-    assert api.put("/api/v1/clients/12", json={"phone": "3215550101"},
-                   headers=AUTH).status_code == 200
+    assert (
+        api.put("/api/v1/clients/12", json={"phone": "3215550101"}, headers=AUTH).status_code == 200
+    )
     response = api.get("/api/v1/clients/by-phone/+57 321 555 0101", headers=AUTH)
     assert response.status_code == 200
     assert response.json["service_id"] == 12
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({}, 400, "_schema"),
-    ({"nickname": "x"}, 422, "nickname"),
-    ({"balance": "lots"}, 422, "balance"),
-    ({"balance": True}, 422, "balance"),
-    ({"name": ""}, 422, "name"),
-    ({"name": "   "}, 422, "name"),
-    ({"phone": "call me"}, 422, "phone"),
-    ({"address": "A" * 201}, 422, "address"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 400, "_schema"),
+        ({"nickname": "x"}, 422, "nickname"),
+        ({"balance": "lots"}, 422, "balance"),
+        ({"balance": True}, 422, "balance"),
+        ({"name": ""}, 422, "name"),
+        ({"name": "   "}, 422, "name"),
+        ({"phone": "call me"}, 422, "phone"),
+        ({"address": "A" * 201}, 422, "address"),
+    ],
+)
 def test_update_client_invalid_body_is_refused(api, body, status, field):
     response = api.put("/api/v1/clients/12", json=body, headers=AUTH)
     assert response.status_code == status
@@ -217,6 +253,8 @@ def test_list_clients_is_served_gzipped_when_accepted(api):
     assert gzip.decompress(zipped.get_data()) == plain.get_data()
     assert len(zipped.get_data()) < len(plain.get_data()) / 4
     assert zipped.headers["ETag"] != plain.headers["ETag"]
-    again = api.get("/api/v1/clients/", headers={**AUTH, "Accept-Encoding": "gzip",
-                                                 "If-None-Match": zipped.headers["ETag"]})
+    again = api.get(
+        "/api/v1/clients/",
+        headers={**AUTH, "Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
     assert again.status_code == 304

@@ -48,8 +48,13 @@ def test_verify_answer_never_reveals_stored_values(api, sandbox):
     row = first_row(raw_clients(sandbox), lambda r: r["id_servicio"] == 7)
     response = verify(api, 7, {"address": "SOMEWHERE ELSE", "name": "NOBODY KNOWN"})
     text = response.get_data(as_text=True).upper()
-    for stored in (row["direccion"], row["nombre"], row["cedula"], row["telefono"],
-                   row["precio_plan"]):
+    for stored in (
+        row["direccion"],
+        row["nombre"],
+        row["cedula"],
+        row["telefono"],
+        row["precio_plan"],
+    ):
         if stored:
             assert stored.upper() not in text
 
@@ -60,16 +65,19 @@ def test_verify_unknown_client_is_404(api):
     assert response.json["code"] == "client_not_found"
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"address": "BELLAVISTA"}, 400, "_schema"),
-    ({}, 400, "_schema"),
-    ({"address": "BELLAVISTA", "internet_plan_price": "40000"}, 422, "internet_plan_price"),
-    ({"address": "BELLAVISTA", "internet_plan_price": True}, 422, "internet_plan_price"),
-    ({"address": "BELLAVISTA", "internet_plan_price": -5}, 422, "internet_plan_price"),
-    ({"address": 7, "internet_plan_price": 40000}, 422, "address"),
-    ({"address": "BELLAVISTA", "internet_plan_price": 40000, "pin": "1234"}, 422, "pin"),
-    ({"address": "x" * 201, "internet_plan_price": 40000}, 422, "address"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"address": "BELLAVISTA"}, 400, "_schema"),
+        ({}, 400, "_schema"),
+        ({"address": "BELLAVISTA", "internet_plan_price": "40000"}, 422, "internet_plan_price"),
+        ({"address": "BELLAVISTA", "internet_plan_price": True}, 422, "internet_plan_price"),
+        ({"address": "BELLAVISTA", "internet_plan_price": -5}, 422, "internet_plan_price"),
+        ({"address": 7, "internet_plan_price": 40000}, 422, "address"),
+        ({"address": "BELLAVISTA", "internet_plan_price": 40000, "pin": "1234"}, 422, "pin"),
+        ({"address": "x" * 201, "internet_plan_price": 40000}, 422, "address"),
+    ],
+)
 def test_verify_invalid_body_is_refused(api, body, status, field):
     response = verify(api, 7, body)
     assert response.status_code == status
@@ -100,8 +108,12 @@ def test_verify_successes_are_not_counted(api):
 
 
 def test_verify_lockout_ends_when_the_window_passes(make_app, sandbox_clean):
-    app = make_app(WISPHUB_NET_HOST=sandbox_clean.url, WISPHUB_NET_KEY=sandbox_clean.api_key,
-                   VERIFY_WINDOW_SECONDS=1, VERIFY_MAX_FAILURES=2)
+    app = make_app(
+        WISPHUB_NET_HOST=sandbox_clean.url,
+        WISPHUB_NET_KEY=sandbox_clean.api_key,
+        VERIFY_WINDOW_SECONDS=1,
+        VERIFY_MAX_FAILURES=2,
+    )
     api = app.test_client()
     wrong = {"address": "SOMEWHERE ELSE", "internet_plan_price": 1.0}
     assert [verify(api, 9, wrong).status_code for _ in range(3)] == [200, 200, 429]
@@ -110,17 +122,23 @@ def test_verify_lockout_ends_when_the_window_passes(make_app, sandbox_clean):
 
 
 def test_verify_min_fields_is_configurable(make_app, sandbox_clean):
-    app = make_app(WISPHUB_NET_HOST=sandbox_clean.url, WISPHUB_NET_KEY=sandbox_clean.api_key,
-                   VERIFY_MIN_FIELDS=3)
+    app = make_app(
+        WISPHUB_NET_HOST=sandbox_clean.url,
+        WISPHUB_NET_KEY=sandbox_clean.api_key,
+        VERIFY_MIN_FIELDS=3,
+    )
     response = verify(app.test_client(), 7, LOAD_TEST_PAYLOAD)
     assert response.status_code == 400  # two fields can never reach three
 
 
 def _resolve_claims(api, service_id: int) -> dict:
     client = api.get(f"/api/v1/clients/by-service-id/{service_id}", headers=AUTH).json
-    return {"name": client["name"], "address": client["address"],
-            "internet_plan_name": client["internet_plan_name"],
-            "internet_plan_price": client["internet_plan_price"]}
+    return {
+        "name": client["name"],
+        "address": client["address"],
+        "internet_plan_name": client["internet_plan_name"],
+        "internet_plan_price": client["internet_plan_price"],
+    }
 
 
 def test_resolve_single_match_returns_the_client(api):
@@ -132,11 +150,18 @@ def test_resolve_single_match_returns_the_client(api):
 def test_resolve_twins_is_409(api, sandbox):
     rows = raw_clients(sandbox)
     seven = first_row(rows, lambda r: r["id_servicio"] == 7)
-    twin = first_row(rows, lambda r: r["id_servicio"] != 7
-                     and r["plan_internet"]["id"] == seven["plan_internet"]["id"])
+    twin = first_row(
+        rows,
+        lambda r: (
+            r["id_servicio"] != 7 and r["plan_internet"]["id"] == seven["plan_internet"]["id"]
+        ),
+    )
     api.get("/api/v1/clients/", headers=AUTH)  # warm, so the update lands in the snapshot
-    update = api.put(f"/api/v1/clients/{twin['id_servicio']}",
-                     json={"name": seven["nombre"], "address": seven["direccion"]}, headers=AUTH)
+    update = api.put(
+        f"/api/v1/clients/{twin['id_servicio']}",
+        json={"name": seven["nombre"], "address": seven["direccion"]},
+        headers=AUTH,
+    )
     assert update.status_code == 200
     response = api.post("/api/v1/clients/resolve", json=_resolve_claims(api, 7), headers=AUTH)
     assert response.status_code == 409
@@ -144,23 +169,31 @@ def test_resolve_twins_is_409(api, sandbox):
 
 
 def test_resolve_no_match_is_404(api):
-    claims = {"name": "NADIE CONOCIDO", "address": "CALLE FALSA 123",
-              "internet_plan_price": 12345.0}
+    claims = {
+        "name": "NADIE CONOCIDO",
+        "address": "CALLE FALSA 123",
+        "internet_plan_price": 12345.0,
+    }
     response = api.post("/api/v1/clients/resolve", json=claims, headers=AUTH)
     assert response.status_code == 404
 
 
 def test_resolve_with_too_few_fields_is_400(api):
-    response = api.post("/api/v1/clients/resolve",
-                        json={"name": "ESPERANZA BENITEZ", "address": "BELLAVISTA"}, headers=AUTH)
+    response = api.post(
+        "/api/v1/clients/resolve",
+        json={"name": "ESPERANZA BENITEZ", "address": "BELLAVISTA"},
+        headers=AUTH,
+    )
     assert response.status_code == 400
     assert "_schema" in response.json["errors"]
 
 
-def test_verify_valid_answer_with_a_wrong_extra_claim_counts_as_a_failure(make_app,
-                                                                          sandbox_clean):
-    app = make_app(WISPHUB_NET_HOST=sandbox_clean.url, WISPHUB_NET_KEY=sandbox_clean.api_key,
-                   VERIFY_MAX_FAILURES=2)
+def test_verify_valid_answer_with_a_wrong_extra_claim_counts_as_a_failure(make_app, sandbox_clean):
+    app = make_app(
+        WISPHUB_NET_HOST=sandbox_clean.url,
+        WISPHUB_NET_KEY=sandbox_clean.api_key,
+        VERIFY_MAX_FAILURES=2,
+    )
     api = app.test_client()
     probing = {**LOAD_TEST_PAYLOAD, "document": "1234567890"}  # two known facts + one guess
     answers = [verify(api, 7, probing) for _ in range(3)]

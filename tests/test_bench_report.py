@@ -12,27 +12,58 @@ from benchmarks.phases import ColdWarm, CpuUse, LocustPlan, PhaseResult
 from benchmarks.stats import EndpointRow, ServerTiming, UpstreamCalls
 from loadtests.common.thresholds import Thresholds
 
-MACHINE = Machine("Test CPU 9000", 2, 23.5, "Linux 6", "3.11.7", "27.0.1", "26.9.0", "2.47.0",
-                  "0.10 / 0.20 / 0.30", "2026-01-02 03:04 UTC")
+MACHINE = Machine(
+    "Test CPU 9000",
+    2,
+    23.5,
+    "Linux 6",
+    "3.11.7",
+    "27.0.1",
+    "26.9.0",
+    "2.47.0",
+    "0.10 / 0.20 / 0.30",
+    "2026-01-02 03:04 UTC",
+)
 IDLE = CpuUse(locust=30.0, api=20.0, sandbox=0.5, machine=51.0, wall=60.0)
 
 
-def endpoint(name: str, requests: int, rps: float, p95: float, method: str = "GET",
-             failures: int = 0, avg: float = 2.0) -> EndpointRow:
+def endpoint(
+    name: str,
+    requests: int,
+    rps: float,
+    p95: float,
+    method: str = "GET",
+    failures: int = 0,
+    avg: float = 2.0,
+) -> EndpointRow:
     """Build a stats row whose other percentiles derive from p95."""
-    return EndpointRow(method, name, requests, failures, rps, avg, p95 / 2, p95, p95 * 2,
-                       p95 * 3)
+    return EndpointRow(method, name, requests, failures, rps, avg, p95 / 2, p95, p95 * 2, p95 * 3)
 
 
-def phase(key: str, rows: list[EndpointRow], upstream: int = 0, cpu: CpuUse = IDLE,
-          user_class: str = "WispHubAPIUser", path: str = "") -> PhaseResult:
+def phase(
+    key: str,
+    rows: list[EndpointRow],
+    upstream: int = 0,
+    cpu: CpuUse = IDLE,
+    user_class: str = "WispHubAPIUser",
+    path: str = "",
+) -> PhaseResult:
     """Build a phase result with a total that adds up its rows."""
-    total = EndpointRow("", "Aggregated", sum(r.requests for r in rows),
-                        sum(r.failures for r in rows), sum(r.rps for r in rows),
-                        max(r.avg_ms for r in rows), 1.0, max(r.p95_ms or 0 for r in rows), 9.0,
-                        12.0)
-    plan = LocustPlan(key, key.title(), "x.py", 50, 60, user_class,
-                      {"BENCH_PATH": path} if path else {})
+    total = EndpointRow(
+        "",
+        "Aggregated",
+        sum(r.requests for r in rows),
+        sum(r.failures for r in rows),
+        sum(r.rps for r in rows),
+        max(r.avg_ms for r in rows),
+        1.0,
+        max(r.p95_ms or 0 for r in rows),
+        9.0,
+        12.0,
+    )
+    plan = LocustPlan(
+        key, key.title(), "x.py", 50, 60, user_class, {"BENCH_PATH": path} if path else {}
+    )
     server = {"/api/v1/clients/": ServerTiming(len(rows), 0, 1, 2, 5)}
     by_path = {"/api/clientes/": upstream} if upstream else {}
     return PhaseResult(plan, tuple(rows), total, UpstreamCalls(upstream, by_path), server, cpu, 0)
@@ -40,20 +71,32 @@ def phase(key: str, rows: list[EndpointRow], upstream: int = 0, cpu: CpuUse = ID
 
 def ceiling(client: str, path: str, rps: float) -> PhaseResult:
     """Build a no-wait phase of one path."""
-    return phase(f"ceiling-{path}", [endpoint(path, int(rps * 20), rps, 5.0)],
-                 user_class=client, path=path)
+    return phase(
+        f"ceiling-{path}", [endpoint(path, int(rps * 20), rps, 5.0)], user_class=client, path=path
+    )
 
 
 def result(**overrides) -> report.BenchResult:
     """Build a whole bench result: two load phases, a ceiling of two paths, one cold path."""
     fields = dict(
-        machine=MACHINE, command="python -m benchmarks.bench", settings={"Workers": "2"},
+        machine=MACHINE,
+        command="python -m benchmarks.bench",
+        settings={"Workers": "2"},
         startup_upstream=UpstreamCalls(34, {"/api/clientes/": 10}),
-        load=[phase("original-low", [endpoint("/api/v1/clients/", 1000, 10.0, 4.0),
-                                     endpoint("/api/v1/clients/7/verify", 300, 3.0, 30.0,
-                                              method="POST")], upstream=2)],
-        ceiling=[ceiling("FastPathUser", "/health", 1000.0),
-                 ceiling("FastPathUser", "/api/v1/internet-plans/", 800.0)],
+        load=[
+            phase(
+                "original-low",
+                [
+                    endpoint("/api/v1/clients/", 1000, 10.0, 4.0),
+                    endpoint("/api/v1/clients/7/verify", 300, 3.0, 30.0, method="POST"),
+                ],
+                upstream=2,
+            )
+        ],
+        ceiling=[
+            ceiling("FastPathUser", "/health", 1000.0),
+            ceiling("FastPathUser", "/api/v1/internet-plans/", 800.0),
+        ],
         cold=[ColdWarm("/api/v1/clients/", 4200.0, "MISS", 6.0, 20, 5)],
         limits=Thresholds(),
     )
@@ -134,10 +177,13 @@ def test_parse_args_bad_values_rejected(argv: list[str]) -> None:
 def test_phase_section_locust_saturation_explained() -> None:
     busy = phase("original-high", [endpoint("/api/v1/clients/", 100, 5.0, 4.0)])
     saturated = dataclasses.replace(busy, locust_saturated=True)
-    assert any("Locust warned" in line for line in report.phase_section(saturated, Thresholds(),
-                                                                          judged=False))
-    assert not any("Locust warned" in line for line in report.phase_section(busy, Thresholds(),
-                                                                             judged=False))
+    assert any(
+        "Locust warned" in line
+        for line in report.phase_section(saturated, Thresholds(), judged=False)
+    )
+    assert not any(
+        "Locust warned" in line for line in report.phase_section(busy, Thresholds(), judged=False)
+    )
 
 
 def test_phase_section_cpu_per_request_computed() -> None:

@@ -27,31 +27,81 @@ def csv_text(*rows: list[object]) -> str:
     return out.getvalue()
 
 
-def row(method: str, name: str, reqs: int, fails: int, rps: float, p50: object, p95: object,
-        p99: object, top: object) -> list[object]:
+def row(
+    method: str,
+    name: str,
+    reqs: int,
+    fails: int,
+    rps: float,
+    p50: object,
+    p95: object,
+    p99: object,
+    top: object,
+) -> list[object]:
     """Build one stats row; the percentiles not under test repeat p50."""
-    return [method, name, reqs, fails, p50, 3.25, 1.0, top, 120.0, rps, 0.0,
-            p50, p50, p50, p50, p50, p95, p99, p99, top, top, top]
+    return [
+        method,
+        name,
+        reqs,
+        fails,
+        p50,
+        3.25,
+        1.0,
+        top,
+        120.0,
+        rps,
+        0.0,
+        p50,
+        p50,
+        p50,
+        p50,
+        p50,
+        p95,
+        p99,
+        p99,
+        top,
+        top,
+        top,
+    ]
 
 
 def access_line(path: str, duration_ms: int, status: int = 200) -> str:
     """Build one line of gunicorn's JSON access log."""
-    return json.dumps({"ts": "x", "level": "INFO", "logger": "gunicorn.access", "method": "GET",
-                       "path": path, "status": status, "duration_ms": duration_ms})
+    return json.dumps(
+        {
+            "ts": "x",
+            "level": "INFO",
+            "logger": "gunicorn.access",
+            "method": "GET",
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+        }
+    )
 
 
 def test_parse_stats_csv_endpoint_and_total_rows_split() -> None:
-    text = csv_text(row("GET", "/a", 90, 1, 15.5, 2, 8, 12, 40),
-                    row("", "Aggregated", 90, 1, 15.5, 2, 8, 12, 40))
+    text = csv_text(
+        row("GET", "/a", 90, 1, 15.5, 2, 8, 12, 40),
+        row("", "Aggregated", 90, 1, 15.5, 2, 8, 12, 40),
+    )
     rows, total = stats.parse_stats_csv(text)
     assert [(r.method, r.name, r.requests, r.failures) for r in rows] == [("GET", "/a", 90, 1)]
-    assert (total.name, total.rps, total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms) == \
-        ("Aggregated", 15.5, 2.0, 8.0, 12.0, 40.0)
+    assert (total.name, total.rps, total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms) == (
+        "Aggregated",
+        15.5,
+        2.0,
+        8.0,
+        12.0,
+        40.0,
+    )
 
 
 def test_parse_stats_csv_na_percentiles_become_none() -> None:
-    text = csv_text(row("GET", "/a", 0, 0, 0.0, "N/A", "N/A", "N/A", "N/A"),
-                    row("", "Aggregated", 0, 0, 0.0, "N/A", "N/A", "N/A", "N/A"))
+    text = csv_text(
+        row("GET", "/a", 0, 0, 0.0, "N/A", "N/A", "N/A", "N/A"),
+        row("", "Aggregated", 0, 0, 0.0, "N/A", "N/A", "N/A", "N/A"),
+    )
     _rows, total = stats.parse_stats_csv(text)
     assert (total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms) == (None, None, None, None)
 
@@ -79,8 +129,14 @@ def test_route_of_numeric_segments_and_query_templated() -> None:
 
 def test_upstream_delta_new_calls_grouped_by_route() -> None:
     before = {"total": 5, "by_path": {"/api/clientes/": 5}}
-    after = {"total": 9, "by_path": {"/api/clientes/": 6, "/api/plan-internet/pppoe/11/": 2,
-                                     "/api/plan-internet/pppoe/12/": 1}}
+    after = {
+        "total": 9,
+        "by_path": {
+            "/api/clientes/": 6,
+            "/api/plan-internet/pppoe/11/": 2,
+            "/api/plan-internet/pppoe/12/": 1,
+        },
+    }
     delta = stats.upstream_delta(before, after)
     assert delta.total == 4
     assert delta.by_path == {"/api/clientes/": 1, "/api/plan-internet/pppoe/{id}/": 3}
@@ -92,26 +148,39 @@ def test_upstream_delta_unchanged_counters_empty() -> None:
 
 
 def test_add_upstream_phases_summed_by_route() -> None:
-    total = stats.add_upstream([stats.UpstreamCalls(2, {"/a": 2}),
-                                stats.UpstreamCalls(3, {"/a": 1, "/b": 2})])
+    total = stats.add_upstream(
+        [stats.UpstreamCalls(2, {"/a": 2}), stats.UpstreamCalls(3, {"/a": 1, "/b": 2})]
+    )
     assert (total.total, dict(total.by_path)) == (5, {"/a": 3, "/b": 2})
 
 
 def test_percentile_nearest_rank_picks_ranked_value() -> None:
     values = list(range(1, 101))
-    assert (stats.percentile(values, 0.5), stats.percentile(values, 0.95),
-            stats.percentile(values, 1.0), stats.percentile([7], 0.99)) == (50, 95, 100, 7)
+    assert (
+        stats.percentile(values, 0.5),
+        stats.percentile(values, 0.95),
+        stats.percentile(values, 1.0),
+        stats.percentile([7], 0.99),
+    ) == (50, 95, 100, 7)
 
 
 def test_server_timings_access_lines_summarised_per_route() -> None:
     lines = [access_line("/api/v1/clients/", ms) for ms in range(1, 21)]
-    lines += [access_line("/api/v1/clients/7/verify", 3), "not json",
-              '{"logger": "gunicorn.error", "message": "Booting worker"}']
+    lines += [
+        access_line("/api/v1/clients/7/verify", 3),
+        "not json",
+        '{"logger": "gunicorn.error", "message": "Booting worker"}',
+    ]
     timings = stats.server_timings(lines)
     assert set(timings) == {"/api/v1/clients/", "/api/v1/clients/{id}/verify"}
     clients = timings["/api/v1/clients/"]
-    assert (clients.count, clients.p50_ms, clients.p95_ms, clients.p99_ms, clients.max_ms) == \
-        (20, 10, 19, 20, 20)
+    assert (clients.count, clients.p50_ms, clients.p95_ms, clients.p99_ms, clients.max_ms) == (
+        20,
+        10,
+        19,
+        20,
+        20,
+    )
 
 
 def test_cpu_model_first_model_name_returned() -> None:

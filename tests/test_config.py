@@ -47,8 +47,9 @@ def test_load_config_reads_dotenv_file_under_the_environment(tmp_path, monkeypat
     assert config["LOOKUP_CACHE_TTL"] == 9  # the real environment wins over .env
 
 
-@pytest.mark.parametrize("missing", ["WISPHUB_NET_HOST", "WISPHUB_NET_KEY",
-                                     "WISPHUB_INTERNAL_API_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["WISPHUB_NET_HOST", "WISPHUB_NET_KEY", "WISPHUB_INTERNAL_API_KEY"]
+)
 def test_validate_config_production_without_secret_fails_clearly(missing):
     environ = {k: v for k, v in REQUIRED.items() if k != missing}
     with pytest.raises(ConfigError, match=missing):
@@ -62,14 +63,23 @@ def test_validate_config_production_refuses_the_demo_key():
 
 
 def test_validate_config_development_accepts_the_demo_key():
-    environ = {**REQUIRED, "APP_ENV": "development",
-               "WISPHUB_INTERNAL_API_KEY": "demo-bot-key-change-me"}
+    environ = {
+        **REQUIRED,
+        "APP_ENV": "development",
+        "WISPHUB_INTERNAL_API_KEY": "demo-bot-key-change-me",
+    }
     validate_config(load_config(environ=environ))
 
 
-@pytest.mark.parametrize(("name", "value"), [("APP_ENV", "staging"), ("CACHE_TYPE", "Memcached"),
-                                             ("CLIENTS_CACHE_TTL", "0"),
-                                             ("REFRESH_AHEAD_FRACTION", "1.5")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("APP_ENV", "staging"),
+        ("CACHE_TYPE", "Memcached"),
+        ("CLIENTS_CACHE_TTL", "0"),
+        ("REFRESH_AHEAD_FRACTION", "1.5"),
+    ],
+)
 def test_validate_config_bad_values_fail(name, value):
     with pytest.raises(ConfigError, match=name):
         validate_config(load_config(environ={**REQUIRED, name: value}))

@@ -41,14 +41,18 @@ def _dockerfile_cmd() -> list[str]:
 
 def _serve_command() -> list[str]:
     script = (ROOT / "scripts" / "serve.sh").read_text()
-    line = next(line for line in script.splitlines() if "gunicorn\" -c" in line)
+    line = next(line for line in script.splitlines() if 'gunicorn" -c' in line)
     words = shlex.split(line.rstrip("& "))
     return ["gunicorn", *words[1:]]
 
 
 def test_dockerfile_passes_hadolint():
-    result = subprocess.run([_hadolint(), "--no-color", str(DOCKERFILE)], capture_output=True,
-                            text=True, timeout=TIMEOUT_SECONDS)
+    result = subprocess.run(
+        [_hadolint(), "--no-color", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -85,10 +89,27 @@ def test_compose_nginx_renders_the_template_like_render_nginx(tmp_path):
     render = nginx["command"][2].replace("$$", "$").split("&&")[0]
     render = render.replace("/etc/nginx/wisphub/nginx.conf.template", str(TEMPLATE))
     render = render.replace("/etc/nginx/nginx.conf", str(tmp_path / "compose.conf"))
-    values = {"NGINX_LISTEN": "80", "API_UPSTREAM": "api:8000", "VERIFY_RATE": "10r/s",
-              "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    values = {
+        "NGINX_LISTEN": "80",
+        "API_UPSTREAM": "api:8000",
+        "VERIFY_RATE": "10r/s",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
     subprocess.run(["sh", "-c", render], env=values, check=True, timeout=TIMEOUT_SECONDS)
-    subprocess.run([sys.executable, str(ROOT / "deploy" / "render_nginx.py"), "--listen", "80",
-                    "--upstream", "api:8000", "--verify-rate", "10r/s",
-                    "-o", str(tmp_path / "python.conf")], check=True, timeout=TIMEOUT_SECONDS)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "render_nginx.py"),
+            "--listen",
+            "80",
+            "--upstream",
+            "api:8000",
+            "--verify-rate",
+            "10r/s",
+            "-o",
+            str(tmp_path / "python.conf"),
+        ],
+        check=True,
+        timeout=TIMEOUT_SECONDS,
+    )
     assert (tmp_path / "compose.conf").read_text() == (tmp_path / "python.conf").read_text()

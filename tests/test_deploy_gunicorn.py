@@ -99,11 +99,17 @@ def _access_line(conf: dict[str, Any], path: str) -> dict[str, Any]:
     cfg = Config()
     cfg.set("access_log_format", conf["access_log_format"])
     logger = conf["JsonLogger"](cfg)
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "q=3001234567",
-               "RAW_URI": f"{path}?q=3001234567", "SERVER_PROTOCOL": "HTTP/1.1",
-               "REMOTE_ADDR": "127.0.0.1"}
-    response = SimpleNamespace(status="200 OK", sent=10,
-                               headers=[("X-Request-ID", "abc"), ("X-Cache", "HIT")])
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "q=3001234567",
+        "RAW_URI": f"{path}?q=3001234567",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(
+        status="200 OK", sent=10, headers=[("X-Request-ID", "abc"), ("X-Cache", "HIT")]
+    )
     request = SimpleNamespace(headers=[("X-API-KEY", "secret-key-value")])
     atoms = logger.atoms(response, request, environ, timedelta(milliseconds=12))
     return json.loads(cfg.access_log_format % logger.atoms_wrapper_class(atoms))

@@ -56,14 +56,22 @@ def hosts(tmp_path_factory) -> Iterator[Hosts]:
     prefix = f"wisphub_api_test_{uuid.uuid4().hex[:12]}:"
     logs = tmp_path_factory.mktemp("multi")
     with SandboxProcess(latency_ms="0", per_row_ms=0) as sandbox:
-        env = {"WEB_CONCURRENCY": "2", "WISPHUB_NET_HOST": sandbox.url,
-               "WISPHUB_NET_KEY": sandbox.api_key, "WISPHUB_INTERNAL_API_KEY": API_KEY,
-               "APP_ENV": "development", "CACHE_TYPE": "RedisCache",
-               "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": prefix,
-               "CLIENTS_CACHE_TTL": str(TTL_SECONDS),
-               "REFRESH_AHEAD_FRACTION": str(REFRESH_FRACTION)}
-        servers = (GunicornServer(logs, env, name="host-a"),
-                   GunicornServer(logs, env, name="host-b"))
+        env = {
+            "WEB_CONCURRENCY": "2",
+            "WISPHUB_NET_HOST": sandbox.url,
+            "WISPHUB_NET_KEY": sandbox.api_key,
+            "WISPHUB_INTERNAL_API_KEY": API_KEY,
+            "APP_ENV": "development",
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": prefix,
+            "CLIENTS_CACHE_TTL": str(TTL_SECONDS),
+            "REFRESH_AHEAD_FRACTION": str(REFRESH_FRACTION),
+        }
+        servers = (
+            GunicornServer(logs, env, name="host-a"),
+            GunicornServer(logs, env, name="host-b"),
+        )
         try:
             for server in servers:
                 server.start()
@@ -94,8 +102,7 @@ def test_multi_hosts_fetch_the_full_listing_once_per_refresh_in_total(hosts):
 
 
 def test_multi_hosts_share_the_verification_lockout(hosts):
-    clients = json.loads(call(hosts.servers[0].port, "GET", "/api/v1/clients/",
-                              headers=AUTH).body)
+    clients = json.loads(call(hosts.servers[0].port, "GET", "/api/v1/clients/", headers=AUTH).body)
     service_id = clients[10]["service_id"]
     path = f"/api/v1/clients/{service_id}/verify"
     headers = {**AUTH, "Content-Type": "application/json"}

@@ -30,20 +30,24 @@ def test_render_committed_default_conf_matches_the_template():
 
 def test_render_fills_placeholders_and_keeps_nginx_variables():
     render = _module()
-    text = render.render(render.TEMPLATE.read_text(),
-                         {**DEFAULTS, "NGINX_LISTEN": "127.0.0.1:18080"})
+    text = render.render(
+        render.TEMPLATE.read_text(), {**DEFAULTS, "NGINX_LISTEN": "127.0.0.1:18080"}
+    )
     assert "listen 127.0.0.1:18080;" in text
     assert "server 127.0.0.1:8000;" in text
     assert "${" not in text
     assert "$remote_addr" in text and "$request_id" in text
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("NGINX_LISTEN", "80; include /etc/passwd"),
-    ("API_UPSTREAM", "api:8000;\n}"),
-    ("API_UPSTREAM", "api"),
-    ("VERIFY_RATE", "10r/h"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NGINX_LISTEN", "80; include /etc/passwd"),
+        ("API_UPSTREAM", "api:8000;\n}"),
+        ("API_UPSTREAM", "api"),
+        ("VERIFY_RATE", "10r/h"),
+    ],
+)
 def test_render_refuses_values_that_are_not_plain(name, value):
     render = _module()
     with pytest.raises(ValueError, match=name):
@@ -51,8 +55,12 @@ def test_render_refuses_values_that_are_not_plain(name, value):
 
 
 def test_render_script_exits_2_on_a_bad_value(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--listen", "x", "-o",
-                             str(tmp_path / "n.conf")], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--listen", "x", "-o", str(tmp_path / "n.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "NGINX_LISTEN" in result.stderr
     assert not (tmp_path / "n.conf").exists()

@@ -44,10 +44,14 @@ def test_cold_burst_of_200_requests_reads_each_page_once(make_app, sandbox_clean
     assert set(pages.values()) == {1}
 
 
-def test_warm_directory_refreshes_ahead_once_per_interval_and_never_blocks(make_app,
-                                                                          sandbox_clean):
-    app = sandbox_app(make_app, sandbox_clean, CLIENTS_CACHE_TTL=2, REFRESH_AHEAD_FRACTION=0.5,
-                      WARMUP_ON_START=True)
+def test_warm_directory_refreshes_ahead_once_per_interval_and_never_blocks(make_app, sandbox_clean):
+    app = sandbox_app(
+        make_app,
+        sandbox_clean,
+        CLIENTS_CACHE_TTL=2,
+        REFRESH_AHEAD_FRACTION=0.5,
+        WARMUP_ON_START=True,
+    )
     client = app.test_client()
     wait_ready(client)
     sandbox_clean.reset_stats()
@@ -80,8 +84,13 @@ def test_warm_directory_serves_stale_when_upstream_fails(make_app, sandbox_clean
 
 
 def test_stale_directory_recovers_by_itself_when_upstream_returns(make_app, sandbox_clean):
-    app = sandbox_app(make_app, sandbox_clean, CLIENTS_CACHE_TTL=1, WARMUP_ON_START=True,
-                      CIRCUIT_RESET_SECONDS=0.5)
+    app = sandbox_app(
+        make_app,
+        sandbox_clean,
+        CLIENTS_CACHE_TTL=1,
+        WARMUP_ON_START=True,
+        CIRCUIT_RESET_SECONDS=0.5,
+    )
     client = app.test_client()
     wait_ready(client)
     sandbox_clean.fault("error", path=LISTING_PATH)
@@ -94,8 +103,9 @@ def test_stale_directory_recovers_by_itself_when_upstream_returns(make_app, sand
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("mode", ["error", "short_count", "missing_fields", "invalid_json",
-                                  "forbidden"])
+@pytest.mark.parametrize(
+    "mode", ["error", "short_count", "missing_fields", "invalid_json", "forbidden"]
+)
 def test_cold_failure_is_an_error_and_is_not_cached(make_app, sandbox_clean, mode):
     app = sandbox_app(make_app, sandbox_clean)
     client = app.test_client()
@@ -147,8 +157,11 @@ def test_plans_are_read_once_per_ttl(make_app, sandbox_clean):
         client.get(f"/api/v1/internet-plans/{plan_id}", headers=AUTH)
     stats = sandbox_clean.stats()["by_path"]
     assert stats["/api/plan-internet/"] == 1
-    detail_calls = sum(n for path, n in stats.items() if path.startswith("/api/plan-internet/")
-                       and path != "/api/plan-internet/")
+    detail_calls = sum(
+        n
+        for path, n in stats.items()
+        if path.startswith("/api/plan-internet/") and path != "/api/plan-internet/"
+    )
     assert detail_calls <= len(plan_ids)  # at most one detail call per plan, PCQ none
 
 
@@ -157,11 +170,18 @@ def test_warm_lookups_make_no_upstream_call(make_app, sandbox_clean):
     client = app.test_client()
     client.get("/api/v1/clients/", headers=AUTH)
     sandbox_clean.reset_stats()
-    for path in ("/api/v1/clients/by-service-id/7", "/api/v1/clients/by-phone/3000000000",
-                 "/api/v1/clients/by-document/123", "/api/v1/clients/search?q=Esperanza"):
+    for path in (
+        "/api/v1/clients/by-service-id/7",
+        "/api/v1/clients/by-phone/3000000000",
+        "/api/v1/clients/by-document/123",
+        "/api/v1/clients/search?q=Esperanza",
+    ):
         client.get(path, headers=AUTH)
-    client.post("/api/v1/clients/7/verify", headers=AUTH,
-                json={"address": "BELLAVISTA", "internet_plan_price": 40000.0})
+    client.post(
+        "/api/v1/clients/7/verify",
+        headers=AUTH,
+        json={"address": "BELLAVISTA", "internet_plan_price": 40000.0},
+    )
     assert sandbox_clean.stats()["total"] == 0
 
 

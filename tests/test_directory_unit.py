@@ -11,10 +11,20 @@ from wisphub_api.services.directory import ClientDirectory, ClientSnapshot, docu
 from wisphub_api.services.snapshots import SnapshotStore
 from wisphub_api.upstream.errors import UpstreamNotFound, UpstreamUnavailable
 
-ESPERANZA = make_client(7, name="ESPERANZA BENITEZ", document="1098765432",
-                        phone="+57 300 123 4567,3119876543", service_status="Activo")
-SECOND_SERVICE = make_client(8, name="ESPERANZA BENITEZ", document="1098765432",
-                             phone="3001234567", service_status="Suspendido")
+ESPERANZA = make_client(
+    7,
+    name="ESPERANZA BENITEZ",
+    document="1098765432",
+    phone="+57 300 123 4567,3119876543",
+    service_status="Activo",
+)
+SECOND_SERVICE = make_client(
+    8,
+    name="ESPERANZA BENITEZ",
+    document="1098765432",
+    phone="3001234567",
+    service_status="Suspendido",
+)
 
 
 class FakeUpstream:
@@ -32,15 +42,28 @@ class FakeUpstream:
 
     def find_clients(self, *, cedula=None, telefono=None, id_servicio=None):
         self.lookups += 1
-        return [c for c in self.clients if c.service_id == id_servicio
-                or (cedula and c.document == cedula) or (telefono and telefono in c.phones)]
+        return [
+            c
+            for c in self.clients
+            if c.service_id == id_servicio
+            or (cedula and c.document == cedula)
+            or (telefono and telefono in c.phones)
+        ]
 
 
 def make_directory(upstream, backend=None) -> ClientDirectory:
     backend = backend or SimpleCache()
-    store = SnapshotStore("clients", backend=backend, load=upstream.list_clients,
-                          build=ClientSnapshot, ttl=300, stale_max_age=3600, refresh_fraction=0.8,
-                          breaker=CircuitBreaker(threshold=100), wait_seconds=2)
+    store = SnapshotStore(
+        "clients",
+        backend=backend,
+        load=upstream.list_clients,
+        build=ClientSnapshot,
+        ttl=300,
+        stale_max_age=3600,
+        refresh_fraction=0.8,
+        breaker=CircuitBreaker(threshold=100),
+        wait_seconds=2,
+    )
     store.closed = True  # no background threads in unit tests
     return ClientDirectory(store, upstream, backend, lookup_ttl=60, not_found_ttl=10)
 
@@ -85,8 +108,16 @@ def test_warm_lookup_prefers_the_active_service_of_a_person():
     assert directory.by_phone("311 987 6543")[0].service_id == 7
 
 
-@pytest.mark.parametrize(("raw", "key"), [("1.098.765.432", "1098765432"), (" 10-98 ", "1098"),
-                                          ("ce-abc12", "CEABC12"), ("", None), ("..", None)])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("1.098.765.432", "1098765432"),
+        (" 10-98 ", "1098"),
+        ("ce-abc12", "CEABC12"),
+        ("", None),
+        ("..", None),
+    ],
+)
 def test_document_key_normalises(raw, key):
     assert document_key(raw) == key
 

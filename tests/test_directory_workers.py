@@ -25,11 +25,20 @@ def cold_stack(tmp_path_factory) -> Iterator[tuple[GunicornServer, SandboxProces
     except redis.RedisError:
         pytest.skip("Redis is not reachable at 127.0.0.1:6379")
     with SandboxProcess(latency_ms="100-150", per_row_ms=0.3) as sandbox:
-        server = GunicornServer(tmp_path_factory.mktemp("workers"), {
-            "WISPHUB_NET_HOST": sandbox.url, "WISPHUB_NET_KEY": sandbox.api_key,
-            "WISPHUB_INTERNAL_API_KEY": KEY, "APP_ENV": "development", "WEB_CONCURRENCY": "2",
-            "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",
-            "WARMUP_ON_START": "false"}, ready_path="/health")
+        server = GunicornServer(
+            tmp_path_factory.mktemp("workers"),
+            {
+                "WISPHUB_NET_HOST": sandbox.url,
+                "WISPHUB_NET_KEY": sandbox.api_key,
+                "WISPHUB_INTERNAL_API_KEY": KEY,
+                "APP_ENV": "development",
+                "WEB_CONCURRENCY": "2",
+                "CACHE_REDIS_URL": REDIS_URL,
+                "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",
+                "WARMUP_ON_START": "false",
+            },
+            ready_path="/health",
+        )
         server.start()
         try:
             yield server, sandbox
@@ -48,10 +57,16 @@ def test_cold_burst_across_two_workers_reads_each_page_once(cold_stack):
     with ThreadPoolExecutor(max_workers=100) as pool:
         statuses = list(pool.map(get, range(200)))
     assert statuses == [200] * 200
-    pages = {page: n for page, n in sandbox.stats()["by_page"].items()
-             if page.startswith("/api/clientes/?")}
+    pages = {
+        page: n
+        for page, n in sandbox.stats()["by_page"].items()
+        if page.startswith("/api/clientes/?")
+    }
     assert len(pages) == 5
     assert set(pages.values()) == {1}  # one listing for both workers, each page read once
-    workers = (Path("/proc") / str(server.process.pid) / "task" / str(server.process.pid)
-               / "children").read_text().split()
+    workers = (
+        (Path("/proc") / str(server.process.pid) / "task" / str(server.process.pid) / "children")
+        .read_text()
+        .split()
+    )
     assert len(workers) == 2

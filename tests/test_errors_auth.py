@@ -24,13 +24,23 @@ API_ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "path"), API_ROUTES)
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": ""},
-                                     {"X-API-Key": "test-key "}, {"Authorization": "test-key"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-API-Key": "wrong"},
+        {"X-API-Key": ""},
+        {"X-API-Key": "test-key "},
+        {"Authorization": "test-key"},
+    ],
+)
 def test_api_route_without_accepted_key_is_401(client, method, path, headers):
     response = client.open(path, method=method, headers=headers, json={})
     assert response.status_code == 401
-    assert response.json == {"detail": "A valid X-API-Key header is required.",
-                             "code": "unauthorized"}
+    assert response.json == {
+        "detail": "A valid X-API-Key header is required.",
+        "code": "unauthorized",
+    }
 
 
 def test_every_configured_key_is_accepted(client):
@@ -66,8 +76,11 @@ def test_wrong_method_is_json_405_with_allow(client):
 
 
 def test_malformed_json_is_400(client):
-    response = client.post("/api/v1/clients/7/verify", data=b'{"address": ',
-                           headers={**AUTH, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/clients/7/verify",
+        data=b'{"address": ',
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json["code"] == "bad_request"
     assert set(response.json) >= {"detail", "code"}
@@ -75,15 +88,19 @@ def test_malformed_json_is_400(client):
 
 def test_body_over_the_limit_is_413(client):
     body = b'{"address": "' + b"A" * 70_000 + b'"}'
-    response = client.post("/api/v1/clients/7/verify", data=body,
-                           headers={**AUTH, "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/clients/7/verify", data=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json["code"] == "payload_too_large"
 
 
 def test_body_that_is_not_json_is_415(client):
-    response = client.post("/api/v1/clients/7/verify", data="address=BELLAVISTA",
-                           headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/api/v1/clients/7/verify",
+        data="address=BELLAVISTA",
+        headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 415
     assert response.json["code"] == "unsupported_media_type"
 
@@ -102,8 +119,7 @@ def test_unexpected_exception_is_json_500_without_its_message(app, caplog):
 
 
 def test_security_headers_on_every_answer(client):
-    for response in (client.get("/health"), client.get("/api/v1/clients/"),
-                     client.get("/missing")):
+    for response in (client.get("/health"), client.get("/api/v1/clients/"), client.get("/missing")):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
 
@@ -130,8 +146,7 @@ def test_key_is_valid_compares_every_key():
 
 def test_openapi_documents_the_error_shape_and_statuses(client):
     spec = client.get("/openapi.json").json
-    assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"detail", "code",
-                                                                          "errors"}
+    assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"detail", "code", "errors"}
     for path, item in spec["paths"].items():
         for method, operation in item.items():
             if method == "parameters" or path.startswith("/health"):

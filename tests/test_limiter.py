@@ -38,8 +38,9 @@ def fail(limiter: FailureLimiter, key: str, times: int) -> None:
         limiter.record_failure(key)
 
 
-def test_limiter_five_failures_answered_sixth_refused(limiter: FailureLimiter,
-                                                      clock: FakeClock) -> None:
+def test_limiter_five_failures_answered_sixth_refused(
+    limiter: FailureLimiter, clock: FakeClock
+) -> None:
     for _ in range(5):
         assert limiter.check("7") is None
         limiter.record_failure("7")
@@ -47,8 +48,9 @@ def test_limiter_five_failures_answered_sixth_refused(limiter: FailureLimiter,
     assert limiter.check("7") == pytest.approx(WINDOW - 50)
 
 
-def test_limiter_retry_after_counts_from_first_failure(limiter: FailureLimiter,
-                                                       clock: FakeClock) -> None:
+def test_limiter_retry_after_counts_from_first_failure(
+    limiter: FailureLimiter, clock: FakeClock
+) -> None:
     fail(limiter, "7", 1)
     clock.now += 300
     fail(limiter, "7", 4)
@@ -64,8 +66,9 @@ def test_limiter_window_passed_allows_again(limiter: FailureLimiter, clock: Fake
     assert limiter.check("7") is None
 
 
-def test_limiter_failures_after_lock_do_not_extend_window(limiter: FailureLimiter,
-                                                          clock: FakeClock) -> None:
+def test_limiter_failures_after_lock_do_not_extend_window(
+    limiter: FailureLimiter, clock: FakeClock
+) -> None:
     fail(limiter, "7", 5)
     clock.now += 800
     fail(limiter, "7", 3)
@@ -116,8 +119,10 @@ def test_memory_counter_expired_entries_purged(clock: FakeClock) -> None:
 
 def test_memory_counter_concurrent_increments_all_counted() -> None:
     counter = MemoryCounter()
-    threads = [threading.Thread(target=lambda: [counter.incr("k", WINDOW) for _ in range(500)])
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: [counter.incr("k", WINDOW) for _ in range(500)])
+        for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -171,8 +176,9 @@ def test_redis_counter_two_workers_share_one_count(redis_client: redis.Redis, pr
         other.close()
 
 
-def test_redis_counter_window_fixed_at_first_failure(redis_client: redis.Redis,
-                                                     prefix: str) -> None:
+def test_redis_counter_window_fixed_at_first_failure(
+    redis_client: redis.Redis, prefix: str
+) -> None:
     counter = RedisCounter(redis_client, prefix)
     count, first = counter.incr("7", WINDOW)
     redis_client.pexpire(prefix + "7", 5_000)
@@ -190,8 +196,7 @@ def test_redis_counter_window_passed_allows_again(redis_client: redis.Redis, pre
     assert limiter.check("7") is None
 
 
-def test_redis_counter_key_without_expiry_repaired(redis_client: redis.Redis,
-                                                   prefix: str) -> None:
+def test_redis_counter_key_without_expiry_repaired(redis_client: redis.Redis, prefix: str) -> None:
     redis_client.set(prefix + "7", 9)
     count, remaining = RedisCounter(redis_client, prefix).incr("7", WINDOW)
     assert (count, remaining) == (10, pytest.approx(WINDOW, abs=1))

@@ -26,8 +26,10 @@ def _request_lines(capsys) -> list[dict]:
 
 def test_logging_request_line_has_route_template_not_raw_values(client, capsys):
     capsys.readouterr()
-    response = client.get("/api/v1/clients/by-phone/3001234567?x=1",
-                          headers={"X-Request-ID": "log-1", "X-API-Key": "wrong-key-9876"})
+    response = client.get(
+        "/api/v1/clients/by-phone/3001234567?x=1",
+        headers={"X-Request-ID": "log-1", "X-API-Key": "wrong-key-9876"},
+    )
     assert response.status_code == 401
     lines = _request_lines(capsys)
     assert len(lines) == 1
@@ -68,10 +70,12 @@ def test_logging_handler_installed_once_for_many_apps(make_app):
     assert MASKING_FILTER in ours[0].filters
 
 
-@pytest.mark.parametrize(("proxies", "expected"), [(0, "127.0.0.1"), (1, "5.6.7.8"),
-                                                  (2, "1.2.3.4")])
-def test_logging_remote_addr_trusts_only_the_configured_proxies(make_app, capsys, proxies,
-                                                                 expected):
+@pytest.mark.parametrize(
+    ("proxies", "expected"), [(0, "127.0.0.1"), (1, "5.6.7.8"), (2, "1.2.3.4")]
+)
+def test_logging_remote_addr_trusts_only_the_configured_proxies(
+    make_app, capsys, proxies, expected
+):
     client = make_app(TRUSTED_PROXY_COUNT=proxies).test_client()
     capsys.readouterr()
     client.get("/api/v1/clients/", headers={"X-Forwarded-For": "1.2.3.4, 5.6.7.8"})
@@ -87,15 +91,21 @@ def _masked(message: str, *args, secrets=()) -> str:
     return record.getMessage()
 
 
-@pytest.mark.parametrize(("message", "args", "hidden"), [
-    ("lookup of %s", ("1061653306",), "1061653306"),
-    ("phone +57 3162710343 called", (), "3162710343"),
-    ("contact ana.perez+bot@example.com.co now", (), "ana.perez+bot@example.com.co"),
-    ("headers {'X-API-Key': 'demo-bot-key-change-me'}", (), "demo-bot-key-change-me"),
-    ("Authorization: Api-Key Sbx4Demo.W1spHubSandboxKey000000000000001", (),
-     "Sbx4Demo.W1spHubSandboxKey000000000000001"),
-    ("api_key=abcdefgh12", (), "abcdefgh12"),
-])
+@pytest.mark.parametrize(
+    ("message", "args", "hidden"),
+    [
+        ("lookup of %s", ("1061653306",), "1061653306"),
+        ("phone +57 3162710343 called", (), "3162710343"),
+        ("contact ana.perez+bot@example.com.co now", (), "ana.perez+bot@example.com.co"),
+        ("headers {'X-API-Key': 'demo-bot-key-change-me'}", (), "demo-bot-key-change-me"),
+        (
+            "Authorization: Api-Key Sbx4Demo.W1spHubSandboxKey000000000000001",
+            (),
+            "Sbx4Demo.W1spHubSandboxKey000000000000001",
+        ),
+        ("api_key=abcdefgh12", (), "abcdefgh12"),
+    ],
+)
 def test_masking_filter_hides_personal_values_and_keys(message, args, hidden):
     masked = _masked(message, *args)
     assert hidden not in masked
@@ -117,7 +127,8 @@ def test_masking_filter_masks_tracebacks():
         raise ValueError("no client with document 1061653306")
     except ValueError:
         record = logging.getLogger(APP_LOGGER).makeRecord(
-            APP_LOGGER, logging.ERROR, __file__, 1, "failed", (), __import__("sys").exc_info())
+            APP_LOGGER, logging.ERROR, __file__, 1, "failed", (), __import__("sys").exc_info()
+        )
     masking.filter(record)
     line = json.loads(JsonFormatter().format(record))
     assert "1061653306" not in line["exc"]
@@ -125,8 +136,9 @@ def test_masking_filter_masks_tracebacks():
 
 
 def test_json_formatter_writes_request_fields_and_no_request_id_outside_requests():
-    record = logging.LogRecord("wisphub_api.x", logging.WARNING, __file__, 1, "hello %s",
-                               ("world",), None)
+    record = logging.LogRecord(
+        "wisphub_api.x", logging.WARNING, __file__, 1, "hello %s", ("world",), None
+    )
     record.route = "/health"
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "hello world"

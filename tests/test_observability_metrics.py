@@ -11,9 +11,13 @@ from tests.conftest import AUTH
 from wisphub_api.observability.hooks import instrument_session, upstream_outcome, upstream_path
 
 METRIC_NAMES = {
-    "wisphub_api_http_requests", "wisphub_api_http_request_duration_seconds",
-    "wisphub_api_errors", "wisphub_api_cache_events", "wisphub_api_upstream_requests",
-    "wisphub_api_upstream_request_duration_seconds", "wisphub_api_snapshot_age_seconds",
+    "wisphub_api_http_requests",
+    "wisphub_api_http_request_duration_seconds",
+    "wisphub_api_errors",
+    "wisphub_api_cache_events",
+    "wisphub_api_upstream_requests",
+    "wisphub_api_upstream_request_duration_seconds",
+    "wisphub_api_snapshot_age_seconds",
     "wisphub_api_snapshot_fetched_timestamp_seconds",
 }
 
@@ -23,9 +27,11 @@ def scrape(client) -> dict[tuple[str, frozenset], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.content_type.startswith("text/plain")
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True))
-            for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for s in family.samples
+    }
 
 
 def value(samples, name: str, **labels: str) -> float:
@@ -66,18 +72,35 @@ def test_metrics_count_cache_hits_misses_and_upstream_calls(sandbox_app):
     samples = scrape(client)
     assert value(samples, "wisphub_api_cache_events_total", store="clients", event="miss") == 1
     assert value(samples, "wisphub_api_cache_events_total", store="clients", event="hit") == 2
-    assert value(samples, "wisphub_api_cache_events_total", store="clients",
-                 event="refresh_ok") == 1
-    assert value(samples, "wisphub_api_upstream_requests_total", method="GET",
-                 path="/api/clientes/", outcome="2xx") >= 1
+    assert (
+        value(samples, "wisphub_api_cache_events_total", store="clients", event="refresh_ok") == 1
+    )
+    assert (
+        value(
+            samples,
+            "wisphub_api_upstream_requests_total",
+            method="GET",
+            path="/api/clientes/",
+            outcome="2xx",
+        )
+        >= 1
+    )
     assert 0 <= value(samples, "wisphub_api_snapshot_age_seconds", store="clients") < 60
 
 
 def test_metrics_count_upstream_failures_without_response(client):
     client.get("/api/v1/clients/", headers=AUTH)  # the upstream port refuses connections
     samples = scrape(client)
-    assert value(samples, "wisphub_api_upstream_requests_total", method="GET",
-                 path="/api/clientes/", outcome="connection_error") >= 1
+    assert (
+        value(
+            samples,
+            "wisphub_api_upstream_requests_total",
+            method="GET",
+            path="/api/clientes/",
+            outcome="connection_error",
+        )
+        >= 1
+    )
 
 
 def test_metrics_of_two_apps_are_separate(make_app):
@@ -87,20 +110,28 @@ def test_metrics_of_two_apps_are_separate(make_app):
     assert value(scrape(second), "wisphub_api_errors_total", code="not_found") == 0
 
 
-@pytest.mark.parametrize(("url", "path"), [
-    ("https://api.wisphub.net/api/clientes/?limit=300&offset=600", "/api/clientes/"),
-    ("https://api.wisphub.net/api/clientes/123/perfil/", "/api/clientes/{id}/perfil/"),
-    ("http://127.0.0.1:8001/api/plan-internet/pppoe/7/", "/api/plan-internet/pppoe/{id}/"),
-    ("http://host/api/clientes/?cedula=1061653306", "/api/clientes/"),
-])
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://api.wisphub.net/api/clientes/?limit=300&offset=600", "/api/clientes/"),
+        ("https://api.wisphub.net/api/clientes/123/perfil/", "/api/clientes/{id}/perfil/"),
+        ("http://127.0.0.1:8001/api/plan-internet/pppoe/7/", "/api/plan-internet/pppoe/{id}/"),
+        ("http://host/api/clientes/?cedula=1061653306", "/api/clientes/"),
+    ],
+)
 def test_upstream_path_templates_ids_and_drops_the_query(url, path):
     assert upstream_path(url) == path
 
 
-@pytest.mark.parametrize(("error", "outcome"), [
-    (requests.ConnectTimeout(), "timeout"), (requests.ReadTimeout(), "timeout"),
-    (requests.ConnectionError(), "connection_error"), (requests.TooManyRedirects(), "error"),
-])
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (requests.ConnectTimeout(), "timeout"),
+        (requests.ReadTimeout(), "timeout"),
+        (requests.ConnectionError(), "connection_error"),
+        (requests.TooManyRedirects(), "error"),
+    ],
+)
 def test_upstream_outcome_names_failures(error, outcome):
     assert upstream_outcome(error) == outcome
 
@@ -115,5 +146,7 @@ def test_instrumented_session_observes_answers_and_failures():
     session.get("http://wisphub.test/api/clientes/5/")
     with pytest.raises(requests.ReadTimeout):
         session.get("http://wisphub.test/api/plan-internet/")
-    assert seen == [("GET", "/api/clientes/{id}/", "5xx"),
-                    ("GET", "/api/plan-internet/", "timeout")]
+    assert seen == [
+        ("GET", "/api/clientes/{id}/", "5xx"),
+        ("GET", "/api/plan-internet/", "timeout"),
+    ]

@@ -30,10 +30,17 @@ def server(tmp_path_factory) -> Iterator[GunicornServer]:
     """Run gunicorn with 2 workers, each with its own SimpleCache, and the default metrics dir."""
     logs = tmp_path_factory.mktemp("multiprocess")
     with SandboxProcess(latency_ms="0", per_row_ms=0) as sandbox:
-        gunicorn = GunicornServer(logs, {
-            "WEB_CONCURRENCY": "2", "WISPHUB_NET_HOST": sandbox.url,
-            "WISPHUB_NET_KEY": sandbox.api_key, "WISPHUB_INTERNAL_API_KEY": API_KEY,
-            "APP_ENV": "development", "CACHE_TYPE": "SimpleCache"})
+        gunicorn = GunicornServer(
+            logs,
+            {
+                "WEB_CONCURRENCY": "2",
+                "WISPHUB_NET_HOST": sandbox.url,
+                "WISPHUB_NET_KEY": sandbox.api_key,
+                "WISPHUB_INTERNAL_API_KEY": API_KEY,
+                "APP_ENV": "development",
+                "CACHE_TYPE": "SimpleCache",
+            },
+        )
         try:
             yield gunicorn.start()
         finally:
@@ -50,9 +57,11 @@ def scrape(gunicorn: GunicornServer) -> dict[tuple[str, frozenset], float]:
     """Return the samples of one GET /metrics."""
     answer = call(gunicorn.port, "GET", "/metrics")
     assert answer.status == 200
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(answer.body.decode())
-            for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(answer.body.decode())
+        for s in family.samples
+    }
 
 
 def sample(samples, name: str, **labels: str) -> float:
@@ -62,8 +71,9 @@ def sample(samples, name: str, **labels: str) -> float:
 
 def warm_loads(gunicorn: GunicornServer) -> float:
     """Return how many client snapshots the workers loaded, as one scrape reports it."""
-    return sample(scrape(gunicorn), "wisphub_api_cache_events_total", store="clients",
-                  event="refresh_ok")
+    return sample(
+        scrape(gunicorn), "wisphub_api_cache_events_total", store="clients", event="refresh_ok"
+    )
 
 
 def wait_for(predicate, what: str) -> None:
@@ -77,8 +87,12 @@ def wait_for(predicate, what: str) -> None:
 
 def test_multiprocess_default_dir_holds_both_workers_files(server):
     wait_for(lambda: warm_loads(server) >= 2, "both workers to load the snapshot")
-    pids = {m.group(1) for m in re.finditer(r"_(\d+)\.db$", "\n".join(
-        p.name for p in default_metrics_dir(server).iterdir()), re.M)}
+    pids = {
+        m.group(1)
+        for m in re.finditer(
+            r"_(\d+)\.db$", "\n".join(p.name for p in default_metrics_dir(server).iterdir()), re.M
+        )
+    }
     assert len(pids) == 2
 
 
@@ -87,8 +101,12 @@ def test_multiprocess_scrape_sums_the_workers(server):
     wait_for(lambda: warm_loads(server) >= 2, "both workers to load the snapshot")
     assert warm_loads(server) == 2
     for _ in range(REQUESTS):  # a new connection each time, so both workers take some
-        assert call(server.port, "GET", "/api/v1/internet-plans/",
-                    headers={"X-API-Key": API_KEY}).status == 200
+        assert (
+            call(
+                server.port, "GET", "/api/v1/internet-plans/", headers={"X-API-Key": API_KEY}
+            ).status
+            == 200
+        )
     labels = {"method": "GET", "route": "/api/v1/internet-plans/", "status": "200"}
     assert sample(scrape(server), "wisphub_api_http_requests_total", **labels) == REQUESTS
 

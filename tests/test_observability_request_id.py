@@ -18,7 +18,7 @@ def test_request_id_valid_from_caller_is_returned(client, given):
     assert response.headers["X-Request-ID"] == given
 
 
-@pytest.mark.parametrize("given", ["", "has space", "quote\"", "A" * 129, "ñandú", "a/b"])
+@pytest.mark.parametrize("given", ["", "has space", 'quote"', "A" * 129, "ñandú", "a/b"])
 def test_request_id_invalid_from_caller_is_replaced(client, given):
     response = client.get("/health", headers={"X-Request-ID": given})
     assert response.status_code == 200
@@ -32,12 +32,15 @@ def test_request_id_absent_is_generated_fresh_per_request(client):
     assert first != second
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "status"), [
-    ("GET", "/api/v1/clients/", {}, 401),
-    ("GET", "/nowhere", {}, 404),
-    ("DELETE", "/api/v1/internet-plans/", AUTH, 405),
-    ("GET", "/health", {}, 200),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/api/v1/clients/", {}, 401),
+        ("GET", "/nowhere", {}, 404),
+        ("DELETE", "/api/v1/internet-plans/", AUTH, 405),
+        ("GET", "/health", {}, 200),
+    ],
+)
 def test_request_id_returned_on_errors_too(client, method, path, headers, status):
     response = client.open(path, method=method, headers={**headers, "X-Request-ID": "trace-1"})
     assert response.status_code == status
@@ -46,8 +49,10 @@ def test_request_id_returned_on_errors_too(client, method, path, headers, status
 
 def test_request_id_returned_on_a_too_large_body(client):
     body = '{"address": "' + "x" * 70_000 + '"}'
-    response = client.post("/api/v1/clients/7/verify", data=body,
-                           headers={**AUTH, "Content-Type": "application/json",
-                                    "X-Request-ID": "big-1"})
+    response = client.post(
+        "/api/v1/clients/7/verify",
+        data=body,
+        headers={**AUTH, "Content-Type": "application/json", "X-Request-ID": "big-1"},
+    )
     assert response.status_code == 413
     assert response.headers["X-Request-ID"] == "big-1"

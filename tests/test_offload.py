@@ -36,8 +36,9 @@ def test_offload_under_gevent_keeps_the_loop_serving():
         gaps = [b - a for a, b in zip(ticks, ticks[1:])]
         print(result, len(ticks), round(max(gaps), 3))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
     assert out[0] == "built"
     assert int(out[1]) == 20
     assert float(out[2]) < 0.3  # the loop ran while 0.6 s of CPU work went on

@@ -24,8 +24,12 @@ from wisphub_api.upstream.transport import api_root
 
 # Small timeouts and TTLs keep the whole matrix well under a minute and a half.
 FAST = {
-    "UPSTREAM_CONNECT_TIMEOUT": 0.5, "UPSTREAM_READ_TIMEOUT": 0.5, "UPSTREAM_RETRIES": 0,
-    "UPSTREAM_BACKOFF": 0.0, "CLIENTS_CACHE_TTL": 1, "PLANS_CACHE_TTL": 1,
+    "UPSTREAM_CONNECT_TIMEOUT": 0.5,
+    "UPSTREAM_READ_TIMEOUT": 0.5,
+    "UPSTREAM_RETRIES": 0,
+    "UPSTREAM_BACKOFF": 0.0,
+    "CLIENTS_CACHE_TTL": 1,
+    "PLANS_CACHE_TTL": 1,
     "CIRCUIT_RESET_SECONDS": 0.2,
 }
 TTL_PASSED = 1.15  # seconds to sleep so that a 1 s TTL has surely passed
@@ -33,8 +37,15 @@ SLOW_DELAY = 2.0
 
 # Fault -> the status a cold request gets (errors.py maps upstream failures to these).
 COLD_STATUS = {
-    "error": 503, "stall": 504, "down": 503, "slow": 504, "invalid_json": 502,
-    "missing_fields": 502, "short_count": 502, "forbidden": 502, "refused": 503,
+    "error": 503,
+    "stall": 504,
+    "down": 503,
+    "slow": 504,
+    "invalid_json": 502,
+    "missing_fields": 502,
+    "short_count": 502,
+    "forbidden": 502,
+    "refused": 503,
 }
 FAULTS = list(COLD_STATUS)
 # The sandbox drops fields from client rows only: plan answers do not suffer missing_fields.
@@ -61,9 +72,13 @@ def routes(sandbox) -> list[Route]:
 
     def unique(row: dict[str, Any]) -> bool:
         phones = split_phones(row["telefono"])
-        return (row["id_servicio"] % 10 == 0  # a row the missing_fields fault strips
-                and bool(row["cedula"]) and documents.count(row["cedula"]) == 1
-                and len(phones) == 1 and phone_owner_count(rows, phones[0]) == 1)
+        return (
+            row["id_servicio"] % 10 == 0  # a row the missing_fields fault strips
+            and bool(row["cedula"])
+            and documents.count(row["cedula"]) == 1
+            and len(phones) == 1
+            and phone_owner_count(rows, phones[0]) == 1
+        )
 
     row = first_row(rows, unique)
     claims = {"address": row["direccion"], "internet_plan_price": float(row["precio_plan"])}
@@ -74,8 +89,9 @@ def routes(sandbox) -> list[Route]:
         Route("by-document", "GET", f"/api/v1/clients/by-document/{row['cedula']}"),
         Route("by-phone", "GET", f"/api/v1/clients/by-phone/{split_phones(row['telefono'])[0]}"),
         Route("by-service-id", "GET", f"/api/v1/clients/by-service-id/{row['id_servicio']}"),
-        Route("verify", "POST", f"/api/v1/clients/{row['id_servicio']}/verify", claims,
-              cached=False),
+        Route(
+            "verify", "POST", f"/api/v1/clients/{row['id_servicio']}/verify", claims, cached=False
+        ),
         Route("plans", "GET", "/api/v1/internet-plans/", plans=True),
         Route("plan", "GET", f"/api/v1/internet-plans/{plan_id}", plans=True),
     ]
@@ -104,8 +120,9 @@ def break_upstream(app, sandbox, mode: str) -> None:
 
 
 def fault_app(make_app, sandbox, **overrides):
-    return make_app(WISPHUB_NET_HOST=sandbox.url, WISPHUB_NET_KEY=sandbox.api_key,
-                    **{**FAST, **overrides})
+    return make_app(
+        WISPHUB_NET_HOST=sandbox.url, WISPHUB_NET_KEY=sandbox.api_key, **{**FAST, **overrides}
+    )
 
 
 def budget(**overrides) -> float:
@@ -121,8 +138,9 @@ def assert_upstream_error(response, status: int) -> None:
 
 # -- warm ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", FAULTS)
-def test_warm_cache_serves_every_read_route_stale_when_upstream_fails(make_app, sandbox_clean,
-                                                                      routes, mode):
+def test_warm_cache_serves_every_read_route_stale_when_upstream_fails(
+    make_app, sandbox_clean, routes, mode
+):
     app = fault_app(make_app, sandbox_clean)
     client = app.test_client()
     good = {route.name: call(client, route) for route in routes}
@@ -165,8 +183,9 @@ def test_warm_cache_stops_serving_data_older_than_stale_max_age(make_app, sandbo
 
 # -- cold ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", FAULTS)
-def test_cold_cache_answers_json_5xx_within_budget_and_stores_nothing(make_app, sandbox_clean,
-                                                                      routes, mode):
+def test_cold_cache_answers_json_5xx_within_budget_and_stores_nothing(
+    make_app, sandbox_clean, routes, mode
+):
     # A high threshold keeps the circuit closed: each route meets the fault itself.
     app = fault_app(make_app, sandbox_clean, CIRCUIT_FAILURE_THRESHOLD=1000)
     client = app.test_client()
@@ -188,8 +207,9 @@ def test_cold_cache_answers_json_5xx_within_budget_and_stores_nothing(make_app, 
 
 
 @pytest.mark.parametrize("mode", ["error", "stall", "down"])
-def test_cold_failure_heals_on_the_next_request_once_upstream_returns(make_app, sandbox_clean,
-                                                                      mode):
+def test_cold_failure_heals_on_the_next_request_once_upstream_returns(
+    make_app, sandbox_clean, mode
+):
     app = fault_app(make_app, sandbox_clean)
     client = app.test_client()
     sandbox_clean.fault(mode)
@@ -247,8 +267,11 @@ def test_cold_burst_of_valid_verifications_is_never_locked_out(make_app, sandbox
     claims = {"address": "BELLAVISTA", "internet_plan_price": 40000.0}
 
     def verify(_: int) -> int:
-        return app.test_client().post("/api/v1/clients/7/verify", json=claims,
-                                      headers=AUTH).status_code
+        return (
+            app.test_client()
+            .post("/api/v1/clients/7/verify", json=claims, headers=AUTH)
+            .status_code
+        )
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(verify, range(20)))
@@ -260,7 +283,8 @@ def test_refresh_builds_each_snapshot_view_once_under_concurrent_reads(make_app,
     assert app.test_client().get("/api/v1/clients/", headers=AUTH).status_code == 200
     events: list[str] = []
     app.extensions["wisphub_api.services"].stores[0].listeners.append(
-        lambda _name, event: events.append(event))
+        lambda _name, event: events.append(event)
+    )
     stop = time.monotonic() + 2.5
 
     def read(_: int) -> None:

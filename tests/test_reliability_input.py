@@ -19,18 +19,34 @@ VERIFY = "/api/v1/clients/7/verify"
 RESOLVE = "/api/v1/clients/resolve"
 UPDATE = "/api/v1/clients/7"
 BODY_ROUTES = [("POST", VERIFY), ("POST", RESOLVE), ("PUT", UPDATE)]
-VERIFY_FIELDS = ["name", "document", "phone", "address", "city", "locality",
-                 "internet_plan_name"]
+VERIFY_FIELDS = ["name", "document", "phone", "address", "city", "locality", "internet_plan_name"]
 RESOLVE_FIELDS = ["name", "address", "internet_plan_name"]
 VALID_PRICE = 40000.0
 
 ODD_TEXT = [
-    "\x00", "BELLA\x00VISTA", "\x01\x02\x1b\x1f\x7f", "\r\n\t ", "\u00a0\u3000",
-    "\u202eATSIVALLEB", "\u200b\u200c\u200d\ufeff", "BELLAVISTA\u200b", "مرحبا עולם",
-    "😀👍🏽🇨🇴", "e\u0301" * 60, "".join(chr(ord(c) + 0xFEE0) for c in "BELLAVISTA"),
-    "".join(chr(ord(c) + 0xFEE0) for c in "3001234567"), "\ud800 lone",
-    "x" * 200, "x" * 201, "x" * 10_000, "'; DROP TABLE clients; --", "${jndi:ldap://x/a}",
-    "<script>alert(1)</script>", "../../etc/passwd", "{{7*7}}", "%00%ff",
+    "\x00",
+    "BELLA\x00VISTA",
+    "\x01\x02\x1b\x1f\x7f",
+    "\r\n\t ",
+    "\u00a0\u3000",
+    "\u202eATSIVALLEB",
+    "\u200b\u200c\u200d\ufeff",
+    "BELLAVISTA\u200b",
+    "مرحبا עולם",
+    "😀👍🏽🇨🇴",
+    "e\u0301" * 60,
+    "".join(chr(ord(c) + 0xFEE0) for c in "BELLAVISTA"),
+    "".join(chr(ord(c) + 0xFEE0) for c in "3001234567"),
+    "\ud800 lone",
+    "x" * 200,
+    "x" * 201,
+    "x" * 10_000,
+    "'; DROP TABLE clients; --",
+    "${jndi:ldap://x/a}",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "{{7*7}}",
+    "%00%ff",
 ]
 
 
@@ -54,8 +70,11 @@ def assert_handled(response, allowed: set[int], value: str | None = None) -> Non
 @pytest.fixture
 def api(make_app, sandbox_clean):
     """Return a client of a sandbox-backed app that never locks verification out."""
-    app = make_app(WISPHUB_NET_HOST=sandbox_clean.url, WISPHUB_NET_KEY=sandbox_clean.api_key,
-                   VERIFY_MAX_FAILURES=10_000)
+    app = make_app(
+        WISPHUB_NET_HOST=sandbox_clean.url,
+        WISPHUB_NET_KEY=sandbox_clean.api_key,
+        VERIFY_MAX_FAILURES=10_000,
+    )
     return app.test_client()
 
 
@@ -68,8 +87,12 @@ def test_odd_text_in_every_field_is_answered_without_server_error(api, value):
         answer = send(api, "POST", VERIFY, {field: value, "internet_plan_price": VALID_PRICE})
         assert_handled(answer, {200, 400, 422}, value)
     for field in RESOLVE_FIELDS:
-        claims = {"name": "ESPERANZA BENITEZ", "address": "BELLAVISTA",
-                  "internet_plan_price": VALID_PRICE, field: value}
+        claims = {
+            "name": "ESPERANZA BENITEZ",
+            "address": "BELLAVISTA",
+            "internet_plan_price": VALID_PRICE,
+            field: value,
+        }
         assert_handled(send(api, "POST", RESOLVE, claims), {200, 400, 404, 409, 422}, value)
     for kind in ("by-document", "by-phone"):
         found = api.get(f"/api/v1/clients/{kind}/{pct(value[:1000])}", headers=AUTH)
@@ -96,9 +119,18 @@ def test_text_with_a_leading_space_or_symbol_is_accepted(api, text):
 
 
 # -- bodies ------------------------------------------------------------------------------------
-MALFORMED = [b'{"address": ', b"{'address': 'x'}", b'{"a": 1}}', b"[1,]", b'{"a": 1,}',
-             b"\xef\xbb\xbf{}", '{"address": "x"}'.encode("utf-16"), b'{"address": "\xe9"}',
-             b"   ", b"nul\x00l"]
+MALFORMED = [
+    b'{"address": ',
+    b"{'address': 'x'}",
+    b'{"a": 1}}',
+    b"[1,]",
+    b'{"a": 1,}',
+    b"\xef\xbb\xbf{}",
+    '{"address": "x"}'.encode("utf-16"),
+    b'{"address": "\xe9"}',
+    b"   ",
+    b"nul\x00l",
+]
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
@@ -120,21 +152,30 @@ def test_body_over_the_configured_limit_is_413_on_every_body_route(make_app, met
 
 def test_chunked_body_over_the_limit_is_413(client):
     body = json.dumps({"address": "A" * 70_000, "internet_plan_price": VALID_PRICE}).encode()
-    response = client.post(VERIFY, input_stream=io.BytesIO(body),
-                           headers={**JSON, "Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        VERIFY,
+        input_stream=io.BytesIO(body),
+        headers={**JSON, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.status_code == 413
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/xml",
-                                          "text/json", None])
-def test_body_in_another_media_type_is_415_on_every_body_route(client, method, path,
-                                                               content_type):
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "text/json",
+        None,
+    ],
+)
+def test_body_in_another_media_type_is_415_on_every_body_route(client, method, path, content_type):
     headers = {**AUTH, **({"Content-Type": content_type} if content_type else {})}
-    response = client.open(path, method=method, data=b'{"address": "BELLAVISTA"}',
-                           headers=headers)
+    response = client.open(path, method=method, data=b'{"address": "BELLAVISTA"}', headers=headers)
     assert response.status_code == 415
     assert response.json["code"] == "unsupported_media_type"
 
@@ -156,10 +197,15 @@ def test_integer_too_large_for_a_float_is_422(client, method, path):
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
-@pytest.mark.parametrize("body", ["[" * 10_000 + "]" * 10_000,
-                                  '{"a":' * 10_000 + "1" + "}" * 10_000,  # under 64 KB
-                                  '{"internet_plan_price": ' + "9" * 5000 + "}"],
-                         ids=["deep-list", "deep-object", "5000-digits"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 10_000 + "]" * 10_000,
+        '{"a":' * 10_000 + "1" + "}" * 10_000,  # under 64 KB
+        '{"internet_plan_price": ' + "9" * 5000 + "}",
+    ],
+    ids=["deep-list", "deep-object", "5000-digits"],
+)
 def test_json_too_deep_or_too_long_to_decode_is_400(client, method, path, body):
     response = client.open(path, method=method, data=body, headers=JSON)
     assert response.status_code == 400
@@ -167,17 +213,28 @@ def test_json_too_deep_or_too_long_to_decode_is_400(client, method, path, body):
 
 
 # -- paths, methods, queries, keys ----------------------------------------------------------------
-ID_ROUTES = [("GET", "/api/v1/clients/by-service-id/{}"), ("POST", "/api/v1/clients/{}/verify"),
-             ("PUT", "/api/v1/clients/{}"), ("GET", "/api/v1/internet-plans/{}")]
+ID_ROUTES = [
+    ("GET", "/api/v1/clients/by-service-id/{}"),
+    ("POST", "/api/v1/clients/{}/verify"),
+    ("PUT", "/api/v1/clients/{}"),
+    ("GET", "/api/v1/internet-plans/{}"),
+]
 # A valid body for each method, so that only the path (or the query) is wrong.
-VALID_BODY = {"GET": None, "POST": {"name": "ESPERANZA BENITEZ", "address": "BELLAVISTA",
-                                    "internet_plan_price": VALID_PRICE},
-              "PUT": {"city": "CALI"}}
+VALID_BODY = {
+    "GET": None,
+    "POST": {
+        "name": "ESPERANZA BENITEZ",
+        "address": "BELLAVISTA",
+        "internet_plan_price": VALID_PRICE,
+    },
+    "PUT": {"city": "CALI"},
+}
 
 
 @pytest.mark.parametrize(("method", "template"), ID_ROUTES)
-@pytest.mark.parametrize("value", ["abc", "1.5", "-3", "0x10", "1e3", "%20", "7%00", "7;1",
-                                   "9" * 30, "9" * 5000])
+@pytest.mark.parametrize(
+    "value", ["abc", "1.5", "-3", "0x10", "1e3", "%20", "7%00", "7;1", "9" * 30, "9" * 5000]
+)
 def test_id_path_parameter_that_is_no_id_is_404(api, method, template, value):
     response = send(api, method, template.format(value), VALID_BODY[method])
     assert response.status_code == 404
@@ -185,11 +242,18 @@ def test_id_path_parameter_that_is_no_id_is_404(api, method, template, value):
 
 
 ALL_ROUTES = {
-    "/api/v1/clients/": {"GET"}, "/api/v1/clients/search?q=x": {"GET"},
-    "/api/v1/clients/by-document/1": {"GET"}, "/api/v1/clients/by-phone/1": {"GET"},
-    "/api/v1/clients/by-service-id/1": {"GET"}, UPDATE: {"PUT"}, VERIFY: {"POST"},
-    RESOLVE: {"POST"}, "/api/v1/internet-plans/": {"GET"}, "/api/v1/internet-plans/1": {"GET"},
-    "/health": {"GET"}, "/health/ready": {"GET"},
+    "/api/v1/clients/": {"GET"},
+    "/api/v1/clients/search?q=x": {"GET"},
+    "/api/v1/clients/by-document/1": {"GET"},
+    "/api/v1/clients/by-phone/1": {"GET"},
+    "/api/v1/clients/by-service-id/1": {"GET"},
+    UPDATE: {"PUT"},
+    VERIFY: {"POST"},
+    RESOLVE: {"POST"},
+    "/api/v1/internet-plans/": {"GET"},
+    "/api/v1/internet-plans/1": {"GET"},
+    "/health": {"GET"},
+    "/health/ready": {"GET"},
 }
 
 
@@ -202,10 +266,19 @@ def test_every_method_a_route_lacks_is_json_405_with_allow(client, path):
         assert ALL_ROUTES[path] <= set(response.headers["Allow"].split(", "))
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/api/v1/clients/by-document/1"), ("GET", "/api/v1/clients/by-phone/1"),
-    ("GET", "/api/v1/clients/by-service-id/1"), ("GET", "/api/v1/internet-plans/"),
-    ("GET", "/api/v1/internet-plans/1"), ("POST", VERIFY), ("POST", RESOLVE), ("PUT", UPDATE)])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/clients/by-document/1"),
+        ("GET", "/api/v1/clients/by-phone/1"),
+        ("GET", "/api/v1/clients/by-service-id/1"),
+        ("GET", "/api/v1/internet-plans/"),
+        ("GET", "/api/v1/internet-plans/1"),
+        ("POST", VERIFY),
+        ("POST", RESOLVE),
+        ("PUT", UPDATE),
+    ],
+)
 def test_unknown_query_parameter_is_422_on_every_route(client, method, path):
     response = send(client, method, f"{path}?debug=1", VALID_BODY[method])
     assert response.status_code == 422

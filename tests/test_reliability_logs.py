@@ -67,8 +67,12 @@ def pick_clients(rows: list[dict]) -> list[dict]:
 
     def own(row: dict) -> bool:
         phones = split_phones(row["telefono"])
-        return (bool(row["cedula"]) and documents.count(row["cedula"]) == 1 and len(phones) == 1
-                and phone_owner_count(rows, phones[0]) == 1)
+        return (
+            bool(row["cedula"])
+            and documents.count(row["cedula"]) == 1
+            and len(phones) == 1
+            and phone_owner_count(rows, phones[0]) == 1
+        )
 
     picked = [first_row(rows, own)]
     for _ in range(2):
@@ -80,16 +84,29 @@ def spellings(row: dict) -> tuple[list[str], list[str]]:
     """Return the document and phone spellings a bot may send for ``row``."""
     document, phone = row["cedula"], split_phones(row["telefono"])[0]
     documents = [document, f"{document[:-3]}.{document[-3:]}"]
-    phones = [phone, f"+57 {phone[:3]} {phone[3:6]} {phone[6:]}", f"{phone[:3]}-{phone[3:]}",
-              f"57{phone}"]
+    phones = [
+        phone,
+        f"+57 {phone[:3]} {phone[3:6]} {phone[6:]}",
+        f"{phone[:3]}-{phone[3:]}",
+        f"57{phone}",
+    ]
     return documents, phones
 
 
-def sensitive_values(rows: list[dict], client_7: dict, keys: list[str], upstream_key: str,
-                     wrong_keys: list[str]) -> set[str]:
+def sensitive_values(
+    rows: list[dict], client_7: dict, keys: list[str], upstream_key: str, wrong_keys: list[str]
+) -> set[str]:
     """Return every personal value and key the run sends or looks up."""
-    values = {upstream_key, *upstream_key.split("."), *keys, *wrong_keys, "Esperanza",
-              *WRONG_CLAIMS.values(), *NEW_PROFILE.values(), client_7["direccion"]}
+    values = {
+        upstream_key,
+        *upstream_key.split("."),
+        *keys,
+        *wrong_keys,
+        "Esperanza",
+        *WRONG_CLAIMS.values(),
+        *NEW_PROFILE.values(),
+        client_7["direccion"],
+    }
     for row in rows:
         documents, phones = spellings(row)
         values |= {*documents, *phones, row["telefono"], row["direccion"], row["nombre"]}
@@ -101,8 +118,11 @@ def replay_original(client, auth: dict) -> None:
     for _ in range(ROUNDS):
         assert client.get("/api/v1/clients/", headers=auth).status_code == 200
         assert client.get("/api/v1/clients/search?q=Esperanza", headers=auth).status_code == 200
-        verified = client.post("/api/v1/clients/7/verify", headers=auth,
-                               json={"address": "BELLAVISTA", "internet_plan_price": 40000.0})
+        verified = client.post(
+            "/api/v1/clients/7/verify",
+            headers=auth,
+            json={"address": "BELLAVISTA", "internet_plan_price": 40000.0},
+        )
         assert verified.json["is_valid"] is True
         assert client.get("/api/v1/internet-plans/", headers=auth).status_code == 200
 
@@ -117,24 +137,34 @@ def look_up(client, auth: dict, rows: list[dict]) -> None:
         for value in phones:
             assert client.get(f"/api/v1/clients/by-phone/{value}", headers=auth).status_code == 200
         claims = {"document": row["cedula"], "phone": phones[1], "name": row["nombre"]}
-        assert client.post(f"/api/v1/clients/{row['id_servicio']}/verify", json=claims,
-                           headers=auth).status_code == 200
+        assert (
+            client.post(
+                f"/api/v1/clients/{row['id_servicio']}/verify", json=claims, headers=auth
+            ).status_code
+            == 200
+        )
 
 
 def misbehave(client, auth: dict, rows: list[dict], wrong_keys: list[str]) -> None:
     """Fail verifications until the lockout, send wrong keys, update, and crash on a body."""
     service = rows[0]["id_servicio"]
-    statuses = [client.post(f"/api/v1/clients/{service}/verify", json=WRONG_CLAIMS,
-                            headers=auth).status_code for _ in range(7)]
+    statuses = [
+        client.post(
+            f"/api/v1/clients/{service}/verify", json=WRONG_CLAIMS, headers=auth
+        ).status_code
+        for _ in range(7)
+    ]
     assert statuses[-1] == 429
     for key in wrong_keys:
         assert client.get("/api/v1/clients/", headers={"X-API-Key": key}).status_code == 401
-    update = client.put(f"/api/v1/clients/{rows[1]['id_servicio']}", json=NEW_PROFILE,
-                        headers=auth)
+    update = client.put(f"/api/v1/clients/{rows[1]['id_servicio']}", json=NEW_PROFILE, headers=auth)
     assert update.status_code == 200
     hostile = f'{{"document": "{rows[2]["cedula"]}", "internet_plan_price": {"9" * 309}}}'
-    client.post(f"/api/v1/clients/{service}/verify", data=hostile,
-                headers={**auth, "Content-Type": "application/json"})  # 500 today; see input
+    client.post(
+        f"/api/v1/clients/{service}/verify",
+        data=hostile,
+        headers={**auth, "Content-Type": "application/json"},
+    )  # 500 today; see input
 
 
 def meet_faults(sandbox, auth: dict, rows: list[dict], keys: list[str]) -> None:
@@ -152,9 +182,15 @@ def meet_faults(sandbox, auth: dict, rows: list[dict], keys: list[str]) -> None:
 
 
 def make(sandbox, keys: list[str], **overrides):
-    return create_app(config_for_tests(
-        WISPHUB_NET_HOST=sandbox.url, WISPHUB_NET_KEY=sandbox.api_key,
-        WISPHUB_INTERNAL_API_KEY=keys, LOG_LEVEL="DEBUG", **overrides))
+    return create_app(
+        config_for_tests(
+            WISPHUB_NET_HOST=sandbox.url,
+            WISPHUB_NET_KEY=sandbox.api_key,
+            WISPHUB_INTERNAL_API_KEY=keys,
+            LOG_LEVEL="DEBUG",
+            **overrides,
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -192,9 +228,11 @@ def captured(sandbox) -> Captured:
         meet_faults(sandbox, auth, rows, keys)
         app.extensions["wisphub_api.services"].stop_background()
     sandbox.reset()
-    return Captured(raw=raw.lines, json_lines=stderr.getvalue().splitlines(),
-                    sensitive=sensitive_values(rows, client_7, keys, sandbox.api_key,
-                                               wrong_keys))
+    return Captured(
+        raw=raw.lines,
+        json_lines=stderr.getvalue().splitlines(),
+        sensitive=sensitive_values(rows, client_7, keys, sandbox.api_key, wrong_keys),
+    )
 
 
 def test_logs_capture_the_whole_run(captured):
@@ -202,8 +240,11 @@ def test_logs_capture_the_whole_run(captured):
     assert len(requests) >= ROUNDS * 4 + 30
     assert all(json.loads(line) for line in captured.json_lines if line.startswith("{"))
     loggers = {name for name, _ in captured.raw}
-    assert {"wisphub_api.request", "wisphub_api.upstream",
-            "wisphub_api.errors"} <= loggers  # DEBUG from every logger reached us
+    assert {
+        "wisphub_api.request",
+        "wisphub_api.upstream",
+        "wisphub_api.errors",
+    } <= loggers  # DEBUG from every logger reached us
     # urllib3 writes upstream URLs with their query (documents, phones): it is kept quiet.
     assert not any(name.startswith("urllib3") for name in loggers)
     assert len(captured.sensitive) >= 30

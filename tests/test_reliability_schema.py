@@ -41,9 +41,14 @@ EXAMPLES_PER_MODE = 60
 MIN_CASES = 1000
 WITHOUT_KEY_EVERY = 5  # one case in five is sent without the bot key
 CHECKS: list[Callable[..., Any]] = [
-    not_a_server_error, status_code_conformance, content_type_conformance,
-    response_headers_conformance, response_schema_conformance, negative_data_rejection,
-    positive_data_acceptance, ignored_auth,
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    ignored_auth,
 ]
 NO_BODY_STATUSES = {204, 304}
 # Schemathesis' WSGI transport offers gzip but does not decode it: ask for plain bodies.
@@ -66,9 +71,11 @@ class FuzzReport:
         """Record one failed check with a short, reproducible description."""
         inner = error.exceptions[0] if isinstance(error, FailureGroup) else error
         message = str(getattr(inner, "message", inner)).strip().replace("\n", " ")
-        self.failures[name].append(f"{status} {case.operation.label}: "
-                                   f"{getattr(inner, 'title', '')}: {message[:200]}\n"
-                                   f"  {case.as_curl_command()}")
+        self.failures[name].append(
+            f"{status} {case.operation.label}: "
+            f"{getattr(inner, 'title', '')}: {message[:200]}\n"
+            f"  {case.as_curl_command()}"
+        )
 
 
 def _check_name(check: Callable[..., Any], status: int) -> str:
@@ -92,8 +99,14 @@ def _judge(report: FuzzReport, case: Any, response: Any, headers: dict[str, str]
 
 def _fuzz_operation(report: FuzzReport, operation: Any, mode: GenerationMode) -> None:
     @given(case=operation.as_strategy(mode))
-    @settings(max_examples=EXAMPLES_PER_MODE, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_MODE,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         report.cases += 1
         with_key = report.cases % WITHOUT_KEY_EVERY != 0
@@ -112,8 +125,9 @@ def _fuzz_operation(report: FuzzReport, operation: Any, mode: GenerationMode) ->
 def fuzz(sandbox) -> Iterator[FuzzReport]:
     """Fuzz every operation of a warm app backed by the sandbox; restore the sandbox after."""
     sandbox.reset()
-    app = create_app(config_for_tests(WISPHUB_NET_HOST=sandbox.url,
-                                      WISPHUB_NET_KEY=sandbox.api_key))
+    app = create_app(
+        config_for_tests(WISPHUB_NET_HOST=sandbox.url, WISPHUB_NET_KEY=sandbox.api_key)
+    )
     client = app.test_client()
     for path in ("/api/v1/clients/", "/api/v1/internet-plans/"):  # warm: /health/ready is 200
         assert client.get(path, headers=AUTH).status_code == 200
@@ -122,8 +136,7 @@ def fuzz(sandbox) -> Iterator[FuzzReport]:
     for result in schema.get_all_operations():
         operation = result.ok()
         responses = schema.raw_schema["paths"][operation.path][operation.method.lower()]
-        report.documented[operation.label] = {int(s) for s in responses["responses"]
-                                              if s.isdigit()}
+        report.documented[operation.label] = {int(s) for s in responses["responses"] if s.isdigit()}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz_operation(report, operation, mode)
     yield report
@@ -146,14 +159,18 @@ def test_fuzz_keyed_cases_reach_the_handlers(fuzz):
     handled = sum(n for (_, status), n in keyed.items() if status != 401)
     assert handled >= 0.6 * sum(keyed.values())
     answered_200 = {op for (op, status) in keyed if status == 200}
-    assert {"GET /api/v1/clients/search", "POST /api/v1/clients/{service_id}/verify",
-            "PUT /api/v1/clients/{service_id}"} <= answered_200
+    assert {
+        "GET /api/v1/clients/search",
+        "POST /api/v1/clients/{service_id}/verify",
+        "PUT /api/v1/clients/{service_id}",
+    } <= answered_200
 
 
 def test_fuzz_cases_without_a_key_are_refused(fuzz):
     unkeyed = {(op, status) for (op, with_key, status) in fuzz.statuses if not with_key}
-    assert {status for op, status in unkeyed if op.startswith(("GET /api", "POST /api",
-                                                                "PUT /api"))} == {401}
+    assert {
+        status for op, status in unkeyed if op.startswith(("GET /api", "POST /api", "PUT /api"))
+    } == {401}
     assert fuzz.failures["ignored_auth"] == [], _summary(fuzz.failures["ignored_auth"])
 
 
@@ -164,11 +181,13 @@ def test_fuzz_never_answers_a_server_error(fuzz):
 
 def test_fuzz_every_status_is_documented(fuzz):
     # Explicitly, not only through the catch-all "default" response.
-    undocumented = {(op, status) for (op, _, status) in fuzz.statuses
-                    if status not in fuzz.documented[op]}
+    undocumented = {
+        (op, status) for (op, _, status) in fuzz.statuses if status not in fuzz.documented[op]
+    }
     assert undocumented == set()
     assert fuzz.failures["status_code_conformance"] == [], _summary(
-        fuzz.failures["status_code_conformance"])
+        fuzz.failures["status_code_conformance"]
+    )
 
 
 def test_fuzz_every_answer_is_json_as_documented(fuzz):

@@ -152,8 +152,9 @@ def test_clients_telefono_contains_finds_second_number(
     assert _ids(sandbox, f"telefono={second}") == []
 
 
-@pytest.mark.parametrize(("code", "estado"), [("1", "Activo"), ("2", "Suspendido"),
-                                              ("3", "Cancelado"), ("4", "Gratis")])
+@pytest.mark.parametrize(
+    ("code", "estado"), [("1", "Activo"), ("2", "Suspendido"), ("3", "Cancelado"), ("4", "Gratis")]
+)
 def test_clients_estado_code_filters_state(
     sandbox: SandboxProcess, all_rows: list[dict[str, Any]], code: str, estado: str
 ) -> None:
@@ -174,15 +175,27 @@ def test_clients_plan_filter_uses_plan_id(
     assert _list(sandbox, f"plan_internet={plan_id}&limit=1")["count"] == len(expected)
 
 
-@pytest.mark.parametrize("query", ["zona=1", "estado_facturas=Vencidas", "saldo=0", "search=maria",
-                                   "fecha_instalacion=1/01/2024", "cedula="])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "zona=1",
+        "estado_facturas=Vencidas",
+        "saldo=0",
+        "search=maria",
+        "fecha_instalacion=1/01/2024",
+        "cedula=",
+    ],
+)
 def test_clients_unknown_or_empty_filter_is_ignored(sandbox: SandboxProcess, query: str) -> None:
     assert _list(sandbox, query)["count"] == 1500
 
 
 def test_clients_filters_combine(sandbox: SandboxProcess, all_rows: list[dict[str, Any]]) -> None:
-    expected = [row["id_servicio"] for row in all_rows
-                if row["ciudad"] == "POPAYAN" and row["estado"] == "Suspendido"]
+    expected = [
+        row["id_servicio"]
+        for row in all_rows
+        if row["ciudad"] == "POPAYAN" and row["estado"] == "Suspendido"
+    ]
     assert _ids(sandbox, "ciudad=POPAYAN&estado=2") == expected
 
 
@@ -218,8 +231,11 @@ def test_clients_states_are_mostly_active(all_rows: list[dict[str, Any]]) -> Non
     estados = Counter(row["estado"] for row in all_rows)
     assert set(estados) == {"Activo", "Suspendido", "Cancelado", "Gratis"}
     assert estados["Activo"] > len(all_rows) / 2
-    assert {row["estado_facturas"] for row in all_rows} == {"Pagadas", "Pendiente de Pago",
-                                                            "Vencidas"}
+    assert {row["estado_facturas"] for row in all_rows} == {
+        "Pagadas",
+        "Pendiente de Pago",
+        "Vencidas",
+    }
 
 
 def test_clients_phones_come_in_every_observed_shape(all_rows: list[dict[str, Any]]) -> None:
@@ -244,17 +260,21 @@ def test_clients_identity_fields_are_realistic(all_rows: list[dict[str, Any]]) -
 
 
 def test_clients_include_families_sharing_surname_and_address(
-    all_rows: list[dict[str, Any]]
+    all_rows: list[dict[str, Any]],
 ) -> None:
-    homes = Counter((row["nombre"].split()[-1].upper(), row["direccion"], row["ciudad"])
-                    for row in all_rows)
+    homes = Counter(
+        (row["nombre"].split()[-1].upper(), row["direccion"], row["ciudad"]) for row in all_rows
+    )
     assert sum(1 for members in homes.values() if members > 1) >= 3
 
 
 def test_clients_client_7_is_esperanza_benitez(sandbox: SandboxProcess) -> None:
     row = _list(sandbox, "id_servicio=7")["results"][0]
-    assert (row["nombre"], row["direccion"], row["precio_plan"]) == ("ESPERANZA BENÍTEZ",
-                                                                     "BELLAVISTA", "40000.00")
+    assert (row["nombre"], row["direccion"], row["precio_plan"]) == (
+        "ESPERANZA BENÍTEZ",
+        "BELLAVISTA",
+        "40000.00",
+    )
     plan = sandbox.get(f"/api/plan-internet/pppoe/{row['plan_internet']['id']}/").json()
     assert plan["precio"] == "40000.00"
 

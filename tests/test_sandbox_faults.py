@@ -33,8 +33,9 @@ def test_fault_stall_gives_no_answer_before_timeout(sandbox_clean: SandboxProces
 def test_fault_stall_is_released_by_switch_to_ok(sandbox_clean: SandboxProcess) -> None:
     sandbox_clean.fault("stall")
     answers: list[requests.Response] = []
-    caller = threading.Thread(target=lambda: answers.append(
-        sandbox_clean.get("/api/clientes/?limit=1", timeout=10)))
+    caller = threading.Thread(
+        target=lambda: answers.append(sandbox_clean.get("/api/clientes/?limit=1", timeout=10))
+    )
     started = time.monotonic()
     caller.start()
     time.sleep(0.3)
@@ -120,8 +121,15 @@ def test_fault_state_is_readable(sandbox_clean: SandboxProcess) -> None:
     assert state == {"mode": "slow", "path": "/api/clientes/", "count": 3, "delay": 1.0}
 
 
-@pytest.mark.parametrize("body", [{"mode": "explode"}, {"mode": "error", "count": 0},
-                                  {"mode": "slow", "delay": "x"}, {"mode": "ok", "colour": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mode": "explode"},
+        {"mode": "error", "count": 0},
+        {"mode": "slow", "delay": "x"},
+        {"mode": "ok", "colour": 1},
+    ],
+)
 def test_fault_bad_body_is_400(sandbox_clean: SandboxProcess, body: dict[str, object]) -> None:
     response = requests.post(f"{sandbox_clean.url}/__fault", json=body, timeout=5)
     assert response.status_code == 400

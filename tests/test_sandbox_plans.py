@@ -55,13 +55,19 @@ def test_plans_detail_by_type_has_price_and_speeds(
 
 
 def test_plans_one_plan_costs_40000(sandbox: SandboxProcess, plans: list[dict[str, Any]]) -> None:
-    prices = [sandbox.get(f"/api/plan-internet/{DETAIL_PATH[plan['tipo']]}/{plan['id']}/")
-              .json()["precio"] for plan in plans if plan["tipo"] in DETAIL_PATH]
+    prices = [
+        sandbox.get(f"/api/plan-internet/{DETAIL_PATH[plan['tipo']]}/{plan['id']}/").json()[
+            "precio"
+        ]
+        for plan in plans
+        if plan["tipo"] in DETAIL_PATH
+    ]
     assert prices.count("40000.00") == 1
 
 
-def test_plans_client_price_matches_plan_price(sandbox: SandboxProcess,
-                                               plans: list[dict[str, Any]]) -> None:
+def test_plans_client_price_matches_plan_price(
+    sandbox: SandboxProcess, plans: list[dict[str, Any]]
+) -> None:
     plan = _of_type(plans, "Simple Queue")[0]
     price = sandbox.get(f"/api/plan-internet/queue/{plan['id']}/").json()["precio"]
     rows = sandbox.get(f"/api/clientes/?plan_internet={plan['id']}&limit=300").json()["results"]

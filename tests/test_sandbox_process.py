@@ -24,9 +24,21 @@ FAST: dict[str, Any] = {"latency_ms": "0", "per_row_ms": 0}
 @pytest.fixture(scope="module")
 def custom() -> Iterator[SandboxProcess]:
     """Run a small sandbox: two keys, small pages, http next links, 200 ms + 10 ms a row."""
-    process = SandboxProcess("--api-key", FIRST_KEY, "--api-key", SECOND_KEY, api_key=SECOND_KEY,
-                             clients=30, plans=3, seed=5, default_limit=10, max_limit=20,
-                             http_next=True, latency_ms="200-200", per_row_ms=10)
+    process = SandboxProcess(
+        "--api-key",
+        FIRST_KEY,
+        "--api-key",
+        SECOND_KEY,
+        api_key=SECOND_KEY,
+        clients=30,
+        plans=3,
+        seed=5,
+        default_limit=10,
+        max_limit=20,
+        http_next=True,
+        latency_ms="200-200",
+        per_row_ms=10,
+    )
     with process:
         yield process
 
@@ -41,8 +53,9 @@ def test_cli_rejects_malformed_key() -> None:
         parse_options(["--api-key", "short.key"])
 
 
-@pytest.mark.parametrize(("text", "expected"), [("300-600", (300.0, 600.0)), ("0", (0.0, 0.0)),
-                                                ("250", (250.0, 250.0))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("300-600", (300.0, 600.0)), ("0", (0.0, 0.0)), ("250", (250.0, 250.0))]
+)
 def test_cli_latency_range_parses(text: str, expected: tuple[float, float]) -> None:
     assert parse_latency(text) == expected
 
@@ -59,8 +72,9 @@ def test_cli_every_given_key_is_accepted(custom: SandboxProcess, key: str) -> No
 
 
 def test_cli_demo_key_is_refused_when_keys_are_given(custom: SandboxProcess) -> None:
-    response = custom.get("/api/plan-internet/",
-                          headers={"Authorization": f"Api-Key {DEMO_API_KEY}"})
+    response = custom.get(
+        "/api/plan-internet/", headers={"Authorization": f"Api-Key {DEMO_API_KEY}"}
+    )
     assert response.status_code == 403
 
 
@@ -71,8 +85,9 @@ def test_cli_sizes_and_page_limits_apply(custom: SandboxProcess) -> None:
     assert len(custom.get("/api/clientes/?limit=100").json()["results"]) == 20
 
 
-def test_cli_http_next_ignores_forwarded_https(custom: SandboxProcess,
-                                               sandbox: SandboxProcess) -> None:
+def test_cli_http_next_ignores_forwarded_https(
+    custom: SandboxProcess, sandbox: SandboxProcess
+) -> None:
     forwarded = {"X-Forwarded-Proto": "https"}
     assert custom.get("/api/clientes/", headers=forwarded).json()["next"].startswith("http://")
     assert sandbox.get("/api/clientes/", headers=forwarded).json()["next"].startswith("https://")
@@ -90,8 +105,10 @@ def test_cli_latency_and_per_row_cost_apply(custom: SandboxProcess) -> None:
 
 
 def _pages(process: SandboxProcess) -> list[bytes]:
-    pages = [process.get(f"/api/clientes/?limit=300&offset={offset}").content
-             for offset in range(0, 1500, 300)]
+    pages = [
+        process.get(f"/api/clientes/?limit=300&offset={offset}").content
+        for offset in range(0, 1500, 300)
+    ]
     pages.append(process.get("/api/plan-internet/").content)
     return [page.replace(process.url.encode(), b"") for page in pages]
 
@@ -106,8 +123,9 @@ def test_dataset_same_seed_is_byte_identical_and_other_seed_differs(
 
 
 def test_random_faults_follow_error_and_stall_rates() -> None:
-    with SandboxProcess(clients=20, error_rate=0.5, stall_rate=0.5, stall_seconds=0.3,
-                        **FAST) as process:
+    with SandboxProcess(
+        clients=20, error_rate=0.5, stall_rate=0.5, stall_seconds=0.3, **FAST
+    ) as process:
         timings = []
         for _ in range(16):
             started = time.monotonic()

@@ -11,13 +11,25 @@ from tests.support.sandbox import SandboxProcess
 
 pytest_plugins = ["tests.support.sandbox"]
 
-PROFILE_KEYS = {"nombre", "apellidos", "cedula", "direccion", "localidad", "ciudad", "telefono",
-                "saldo"}
+PROFILE_KEYS = {
+    "nombre",
+    "apellidos",
+    "cedula",
+    "direccion",
+    "localidad",
+    "ciudad",
+    "telefono",
+    "saldo",
+}
 
 
 def _put(sandbox: SandboxProcess, service_id: int, body: Any) -> requests.Response:
-    return requests.put(f"{sandbox.url}/api/clientes/{service_id}/perfil/", json=body,
-                        headers=sandbox.headers, timeout=5)
+    return requests.put(
+        f"{sandbox.url}/api/clientes/{service_id}/perfil/",
+        json=body,
+        headers=sandbox.headers,
+        timeout=5,
+    )
 
 
 def _row(sandbox: SandboxProcess, service_id: int) -> dict[str, Any]:
@@ -37,8 +49,11 @@ def test_profile_put_changes_later_list(sandbox_clean: SandboxProcess) -> None:
     assert response.status_code == 200
     assert response.json()["saldo"] == "12500.00"
     row = _row(sandbox_clean, 7)
-    assert (row["nombre"], row["telefono"], row["saldo"]) == ("ESPERANZA BENÍTEZ ORDÓÑEZ",
-                                                              "3001112233", "12500.00")
+    assert (row["nombre"], row["telefono"], row["saldo"]) == (
+        "ESPERANZA BENÍTEZ ORDÓÑEZ",
+        "3001112233",
+        "12500.00",
+    )
     assert sandbox_clean.get("/api/clientes/?telefono=3001112233").json()["count"] == 1
 
 
@@ -48,8 +63,10 @@ def test_profile_put_leaves_other_fields(sandbox_clean: SandboxProcess) -> None:
     assert after == {**before, "ciudad": "CALI"}
 
 
-@pytest.mark.parametrize("body", [["nombre"], {"email": "x@y.z"}, {"nombre": 5},
-                                  {"saldo": "mucho"}, {"saldo": True}, None])
+@pytest.mark.parametrize(
+    "body",
+    [["nombre"], {"email": "x@y.z"}, {"nombre": 5}, {"saldo": "mucho"}, {"saldo": True}, None],
+)
 def test_profile_put_bad_body_is_400_with_error(sandbox_clean: SandboxProcess, body: Any) -> None:
     response = _put(sandbox_clean, 7, body)
     assert response.status_code == 400
@@ -58,8 +75,12 @@ def test_profile_put_bad_body_is_400_with_error(sandbox_clean: SandboxProcess, b
 
 
 def test_profile_put_invalid_json_is_400(sandbox_clean: SandboxProcess) -> None:
-    response = requests.put(f"{sandbox_clean.url}/api/clientes/7/perfil/", data="{nombre",
-                            headers=sandbox_clean.headers, timeout=5)
+    response = requests.put(
+        f"{sandbox_clean.url}/api/clientes/7/perfil/",
+        data="{nombre",
+        headers=sandbox_clean.headers,
+        timeout=5,
+    )
     assert response.status_code == 400
 
 

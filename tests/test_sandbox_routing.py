@@ -11,7 +11,10 @@ pytest_plugins = ["tests.support.sandbox"]
 
 GENERIC_403 = {"detail": "Las credenciales de autenticación no se proveyeron."}
 API_PATHS = [
-    "/api/clientes/", "/api/clientes/7/", "/api/clientes/7/perfil/", "/api/clientes/7/saldo",
+    "/api/clientes/",
+    "/api/clientes/7/",
+    "/api/clientes/7/perfil/",
+    "/api/clientes/7/saldo",
     "/api/plan-internet/",
 ]
 BAD_HEADERS = [
@@ -44,13 +47,16 @@ def test_auth_control_plane_is_open(sandbox: SandboxProcess) -> None:
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize(("path", "location"), [
-    ("/api/clientes?limit=3&offset=6", "/api/clientes/?limit=3&offset=6"),
-    ("/api/clientes/7", "/api/clientes/7/"),
-    ("/api/clientes/7/perfil", "/api/clientes/7/perfil/"),
-    ("/api/clientes/7/saldo/", "/api/clientes/7/saldo"),
-    ("/api/plan-internet", "/api/plan-internet/"),
-])
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/api/clientes?limit=3&offset=6", "/api/clientes/?limit=3&offset=6"),
+        ("/api/clientes/7", "/api/clientes/7/"),
+        ("/api/clientes/7/perfil", "/api/clientes/7/perfil/"),
+        ("/api/clientes/7/saldo/", "/api/clientes/7/saldo"),
+        ("/api/plan-internet", "/api/plan-internet/"),
+    ],
+)
 def test_routing_other_slash_spelling_redirects_301(
     sandbox: SandboxProcess, path: str, location: str
 ) -> None:
@@ -65,8 +71,16 @@ def test_routing_redirect_followed_reaches_the_page(sandbox: SandboxProcess) -> 
     assert [row["id_servicio"] for row in response.json()["results"]] == [7, 8, 9]
 
 
-@pytest.mark.parametrize("path", ["/api/nothing/", "/api/clientes/abc/", "/api//clientes/",
-                                  "/api/clientes/7/saldo/extra", "/otra/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/nothing/",
+        "/api/clientes/abc/",
+        "/api//clientes/",
+        "/api/clientes/7/saldo/extra",
+        "/otra/",
+    ],
+)
 def test_routing_unknown_path_is_json_404(sandbox: SandboxProcess, path: str) -> None:
     response = sandbox.get(path, allow_redirects=False)
     assert response.status_code == 404

@@ -20,11 +20,16 @@ def test_stats_count_calls_by_path_page_and_status(sandbox_clean: SandboxProcess
     requests.get(f"{sandbox_clean.url}/api/plan-internet/", timeout=5)
     stats = sandbox_clean.stats()
     assert stats["total"] == 5
-    assert stats["by_path"] == {"/api/clientes/": 3, "/api/clientes/7/": 1,
-                                "/api/plan-internet/": 1}
-    assert stats["by_page"] == {"/api/clientes/?limit=300&offset=0": 2,
-                                "/api/clientes/?limit=300&offset=300": 1,
-                                "/api/plan-internet/?limit=50&offset=0": 1}
+    assert stats["by_path"] == {
+        "/api/clientes/": 3,
+        "/api/clientes/7/": 1,
+        "/api/plan-internet/": 1,
+    }
+    assert stats["by_page"] == {
+        "/api/clientes/?limit=300&offset=0": 2,
+        "/api/clientes/?limit=300&offset=300": 1,
+        "/api/plan-internet/?limit=50&offset=0": 1,
+    }
     assert stats["by_status"] == {"200": 4, "403": 1}
 
 
@@ -77,8 +82,9 @@ def test_latency_knobs_are_readable_and_reset(sandbox_clean: SandboxProcess) -> 
 
 
 def test_latency_bad_range_is_400(sandbox_clean: SandboxProcess) -> None:
-    response = requests.post(f"{sandbox_clean.url}/__latency", json={"latency_ms": "600-300"},
-                             timeout=5)
+    response = requests.post(
+        f"{sandbox_clean.url}/__latency", json={"latency_ms": "600-300"}, timeout=5
+    )
     assert response.status_code == 400
 
 
@@ -86,8 +92,12 @@ def test_concurrency_200_slow_calls_overlap(sandbox_clean: SandboxProcess) -> No
     sandbox_clean.latency("100-100")
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=200) as pool:
-        statuses = list(pool.map(lambda i: sandbox_clean.get(f"/api/clientes/{i + 1}/",
-                                                             timeout=15).status_code, range(200)))
+        statuses = list(
+            pool.map(
+                lambda i: sandbox_clean.get(f"/api/clientes/{i + 1}/", timeout=15).status_code,
+                range(200),
+            )
+        )
     elapsed = time.monotonic() - started
     assert statuses == [200] * 200
     assert elapsed < 5.0  # one at a time this would take 20 s

@@ -13,8 +13,13 @@ CLIENTS = [
     make_client(3, name="SOFIA TORRES", address="BARRIO LAS ESPERANZAS"),
     make_client(4, name="PEDRO GOMEZANO", address="CALLE 10 # 5-20"),
     make_client(5, name="PEDRO CALLE", address="Carrera 7 No. 12-34"),
-    make_client(7, name="ESPERANZA BENÍTEZ", document="1.098.765.432",
-                phone="300 123 4567, 311 987 6543", address="BELLAVISTA"),
+    make_client(
+        7,
+        name="ESPERANZA BENÍTEZ",
+        document="1.098.765.432",
+        phone="300 123 4567, 311 987 6543",
+        address="BELLAVISTA",
+    ),
     make_client(9, name="ANDRES PARDO", document="10987654321", address="B/ LA PAZ"),
     make_client(12, name="MARÍA ESPERANZA RUIZ", address="BELLAVISTA", phone="3159998877"),
     make_client(15, name="JUAN GÓMEZ", address="CRA 7A # 3-20", document="12345678"),
@@ -34,13 +39,16 @@ def ids(index: SearchIndex, query: str, limit: int = 20) -> list[int]:
 def test_search_tiers_name_then_whole_word_then_typo(index: SearchIndex) -> None:
     scored = index.search_scored("esperanza")
     assert [(c.service_id, kind) for c, kind in scored] == [
-        (7, MatchKind.NAME), (12, MatchKind.NAME), (2, MatchKind.WHOLE_WORDS),
+        (7, MatchKind.NAME),
+        (12, MatchKind.NAME),
+        (2, MatchKind.WHOLE_WORDS),
         (3, MatchKind.PARTIAL),
     ]
 
 
-@pytest.mark.parametrize("query", ["BENÍTEZ ESPERANZA", "benitez esperanza", "Esperanza  Benitez",
-                                   "ESPERANZA, BENITEZ."])
+@pytest.mark.parametrize(
+    "query", ["BENÍTEZ ESPERANZA", "benitez esperanza", "Esperanza  Benitez", "ESPERANZA, BENITEZ."]
+)
 def test_search_accents_case_order_insensitive(index: SearchIndex, query: str) -> None:
     assert index.search_scored(query)[0][1] is MatchKind.NAME
     assert ids(index, query) == [7]
@@ -74,15 +82,25 @@ def test_search_short_prefix_not_expanded(index: SearchIndex) -> None:
 def test_search_exact_document_first(index: SearchIndex) -> None:
     scored = index.search_scored("1098765432")
     assert [(c.service_id, kind) for c, kind in scored] == [
-        (7, MatchKind.EXACT_ID), (9, MatchKind.PARTIAL)]
+        (7, MatchKind.EXACT_ID),
+        (9, MatchKind.PARTIAL),
+    ]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("1.098.765.432", 7), ("+57 300 123 4567", 7), ("311-987-6543", 7), ("3205550101", 16),
-    ("57 320 555 0101", 16), ("12.345.678", 15),
-])
-def test_search_document_and_phone_spellings_exact(index: SearchIndex, query: str,
-                                                   expected: int) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("1.098.765.432", 7),
+        ("+57 300 123 4567", 7),
+        ("311-987-6543", 7),
+        ("3205550101", 16),
+        ("57 320 555 0101", 16),
+        ("12.345.678", 15),
+    ],
+)
+def test_search_document_and_phone_spellings_exact(
+    index: SearchIndex, query: str, expected: int
+) -> None:
     client, kind = index.search_scored(query)[0]
     assert (client.service_id, kind) == (expected, MatchKind.EXACT_ID)
 
@@ -131,8 +149,10 @@ def test_search_control_characters_ignored(index: SearchIndex) -> None:
     assert ids(index, "\x00esperanza\x07 benitez\u200b") == [7]
 
 
-@pytest.mark.parametrize("query", ["a" * 100_000, "esperanza " * 5_000,
-                                   " ".join(f"w{n}" for n in range(5_000)), "ñ" * 3_000])
+@pytest.mark.parametrize(
+    "query",
+    ["a" * 100_000, "esperanza " * 5_000, " ".join(f"w{n}" for n in range(5_000)), "ñ" * 3_000],
+)
 def test_search_hostile_queries_fast(index: SearchIndex, query: str) -> None:
     started = time.perf_counter()
     index.search(query)
@@ -143,12 +163,21 @@ def test_search_empty_index_empty_result() -> None:
     assert SearchIndex.build([]).search("esperanza") == []
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("esperanza", "esperanza", True), ("esperansa", "esperanza", True),
-    ("esperanz", "esperanza", True), ("esperanzaa", "esperanza", True),
-    ("esperanaz", "esperanza", True), ("sperannza", "esperanza", False),
-    ("rodriges", "rodriguez", False), ("abcde", "bcdea", False), ("", "a", True), ("", "ab", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("esperanza", "esperanza", True),
+        ("esperansa", "esperanza", True),
+        ("esperanz", "esperanza", True),
+        ("esperanzaa", "esperanza", True),
+        ("esperanaz", "esperanza", True),
+        ("sperannza", "esperanza", False),
+        ("rodriges", "rodriguez", False),
+        ("abcde", "bcdea", False),
+        ("", "a", True),
+        ("", "ab", False),
+    ],
+)
 def test_within_one_edit_table(a: str, b: str, expected: bool) -> None:
     assert within_one_edit(a, b) is expected
     assert within_one_edit(b, a) is expected

@@ -37,8 +37,14 @@ def served(tmp_path):
     if (ROOT / ".env").exists():
         pytest.skip("a local .env would configure the run; this test needs a fresh checkout")
     log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(["./scripts/serve.sh"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["./scripts/serve.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     yield process, api_port, sandbox_port, tmp_path / "serve.log"
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
@@ -60,8 +66,12 @@ def test_serve_without_host_starts_sandbox_and_api_and_ctrl_c_stops_both(served)
         time.sleep(0.25)
     headers = {"X-API-Key": DEMO_KEY}
     assert requests.get(base + "/api/v1/clients/", headers=headers, timeout=5).status_code == 200
-    verify = requests.post(base + "/api/v1/clients/7/verify", headers=headers, timeout=5,
-                           json={"address": "BELLAVISTA", "internet_plan_price": 40000.0})
+    verify = requests.post(
+        base + "/api/v1/clients/7/verify",
+        headers=headers,
+        timeout=5,
+        json={"address": "BELLAVISTA", "internet_plan_price": 40000.0},
+    )
     assert verify.json()["is_valid"] is True
     assert DEMO_KEY in log.read_text()  # the demo key is printed for the newcomer
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends

@@ -24,8 +24,7 @@ def example_values() -> dict[str, str]:
 @pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS])
 def test_setting_is_in_env_example_with_a_comment(name):
     lines = ENV_EXAMPLE.splitlines()
-    index = next(i for i, line in enumerate(lines)
-                 if line.startswith((f"{name}=", f"# {name}=")))
+    index = next(i for i, line in enumerate(lines) if line.startswith((f"{name}=", f"# {name}=")))
     assert lines[index - 1].startswith("# ")
 
 

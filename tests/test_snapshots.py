@@ -46,12 +46,22 @@ class Loader:
 
 
 def make_store(backend=None, loader=None, clock=None, **overrides) -> SnapshotStore:
-    options = dict(ttl=TTL, stale_max_age=1000.0, refresh_fraction=0.8, wait_seconds=5.0,
-                   breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock or Clock()))
+    options = dict(
+        ttl=TTL,
+        stale_max_age=1000.0,
+        refresh_fraction=0.8,
+        wait_seconds=5.0,
+        breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock or Clock()),
+    )
     options.update(overrides)
-    return SnapshotStore("things", backend=backend or SimpleCache(), load=loader or Loader(),
-                         build=lambda payload, fetched_at: payload, clock=clock or Clock(),
-                         **options)
+    return SnapshotStore(
+        "things",
+        backend=backend or SimpleCache(),
+        load=loader or Loader(),
+        build=lambda payload, fetched_at: payload,
+        clock=clock or Clock(),
+        **options,
+    )
 
 
 def wait_until(predicate, timeout: float = 5.0) -> None:
@@ -137,8 +147,11 @@ def test_failed_cold_load_stores_nothing():
 def test_breaker_opens_after_threshold_and_stops_calling_upstream():
     clock, loader = Clock(), Loader()
     loader.failing = True
-    store = make_store(loader=loader, clock=clock,
-                       breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock))
+    store = make_store(
+        loader=loader,
+        clock=clock,
+        breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock),
+    )
     for _ in range(2):
         with pytest.raises(UpstreamUnavailable):
             store.get()

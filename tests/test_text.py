@@ -49,8 +49,16 @@ def test_tokens_split_on_spaces_and_punctuation() -> None:
 
 
 def test_split_alnum_letters_and_digits_apart() -> None:
-    assert split_alnum(["7a", "10mb", "n12", "abc", "123"]) == ["7", "a", "10", "mb", "n", "12",
-                                                               "abc", "123"]
+    assert split_alnum(["7a", "10mb", "n12", "abc", "123"]) == [
+        "7",
+        "a",
+        "10",
+        "mb",
+        "n",
+        "12",
+        "abc",
+        "123",
+    ]
 
 
 ADDRESS_CASES = [
@@ -92,13 +100,16 @@ def test_address_tokens_keep_prefixes_keeps_words_but_not_slash_forms() -> None:
     assert address_tokens("B/ Calle Real N 12", keep_prefixes=True) == ["calle", "real", "12"]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("1.098.765.432", "1098765432"),
-    ("CC 1098765432", "1098765432"),
-    ("\uff11\uff10\uff19\uff18", "1098"),
-    ("٣٤", ""),
-    ("", ""),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1.098.765.432", "1098765432"),
+        ("CC 1098765432", "1098765432"),
+        ("\uff11\uff10\uff19\uff18", "1098"),
+        ("٣٤", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_digits_table_expected(raw: str | None, expected: str) -> None:
     assert digits(raw) == expected

@@ -69,7 +69,8 @@ def _make_api(app: Flask) -> Any:
     )
     api = WispHubOpenApi(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
     api.spec.components.security_scheme(
-        "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+        "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    )
     api.spec.options["security"] = [{"ApiKeyAuth": []}]
     app.extensions["wisphub_api.api"] = api
     return api

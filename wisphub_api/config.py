@@ -97,8 +97,11 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if env not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}")
     if env != "testing":
-        missing = [name for name in ("WISPHUB_NET_HOST", "WISPHUB_NET_KEY",
-                                     "WISPHUB_INTERNAL_API_KEY") if not config.get(name)]
+        missing = [
+            name
+            for name in ("WISPHUB_NET_HOST", "WISPHUB_NET_KEY", "WISPHUB_INTERNAL_API_KEY")
+            if not config.get(name)
+        ]
         if missing:
             raise ConfigError(
                 f"missing required setting(s): {', '.join(missing)} "

@@ -29,9 +29,15 @@ class ApiError(Exception):
     code = "bad_request"
     detail = "The request could not be processed."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None,
-                 status: int | None = None, headers: dict[str, str] | None = None,
-                 errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        errors: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail or self.detail)
         self.detail = detail or self.detail
         self.code = code or self.code
@@ -54,10 +60,19 @@ class TooManyRequests(ApiError):
 
 # Werkzeug's own exception names, made stable machine codes.
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests",
-    500: "internal_error", 502: "upstream_error", 503: "upstream_unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    502: "upstream_error",
+    503: "upstream_unavailable",
     504: "upstream_timeout",
 }
 
@@ -82,8 +97,14 @@ _UPSTREAM_ANSWERS: list[tuple[type[UpstreamError], int, str, str]] = [
 ]
 
 
-def error_response(status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
-                   errors: dict[str, Any] | None = None):
+def error_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: dict[str, Any] | None = None,
+):
     """Build the JSON answer for one error."""
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors:
@@ -109,8 +130,9 @@ def _validation_status(messages: dict[str, Any]) -> int:
             texts.append(str(node))
 
     collect(messages)
-    only_missing = texts and all(t == "Missing data for required field." or
-                                 t.startswith("At least ") for t in texts)
+    only_missing = texts and all(
+        t == "Missing data for required field." or t.startswith("At least ") for t in texts
+    )
     return 400 if only_missing else 422
 
 
@@ -128,10 +150,12 @@ def handle_http_exception(error: HTTPException):
             if location in {"json", "query", "view_args", "path"} and isinstance(inner, dict):
                 messages = inner
         status = _validation_status(messages)
-        detail = ("Required fields are missing." if status == 400
-                  else "Some fields have invalid values.")
-        return error_response(status, _HTTP_CODES[status], detail, errors=messages,
-                              headers=data.get("headers"))
+        detail = (
+            "Required fields are missing." if status == 400 else "Some fields have invalid values."
+        )
+        return error_response(
+            status, _HTTP_CODES[status], detail, errors=messages, headers=data.get("headers")
+        )
     detail = data.get("message") or _HTTP_DETAILS.get(status) or error.description or error.name
     code = _HTTP_CODES.get(status, error.name.lower().replace(" ", "_"))
     headers = dict(data.get("headers") or {})
@@ -142,8 +166,9 @@ def handle_http_exception(error: HTTPException):
 
 def handle_api_error(error: ApiError):
     """Answer an ``ApiError`` raised by a view or a service."""
-    return error_response(error.status, error.code, error.detail, headers=error.headers,
-                          errors=error.errors)
+    return error_response(
+        error.status, error.code, error.detail, headers=error.headers, errors=error.errors
+    )
 
 
 def handle_upstream_error(error: UpstreamError):

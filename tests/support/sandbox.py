@@ -60,11 +60,16 @@ class SandboxProcess:
         """Start the process and wait for its listening line."""
         command = [sys.executable, "-m", "wisphub_api.sandbox", "--port", "0", *self.args]
         self._process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
         )
         lines: queue.Queue[str] = queue.Queue()
-        reader = threading.Thread(target=_read_first_line, args=(self._process.stdout, lines),
-                                  daemon=True)
+        reader = threading.Thread(
+            target=_read_first_line, args=(self._process.stdout, lines), daemon=True
+        )
         reader.start()
         try:
             line = lines.get(timeout=START_TIMEOUT_SECONDS)
@@ -74,7 +79,7 @@ class SandboxProcess:
             errors = self.stderr()
             self.stop()
             raise RuntimeError(f"sandbox did not start: {line!r}\n{errors}")
-        self.url = line[len(READY_PREFIX):].strip()
+        self.url = line[len(READY_PREFIX) :].strip()
         return self
 
     def stderr(self) -> str:
@@ -101,8 +106,9 @@ class SandboxProcess:
         return requests.get(self.url + path, headers=headers, timeout=timeout, **kwargs)
 
     def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = requests.request(method, self.url + path, json=body,
-                                    timeout=CONTROL_TIMEOUT_SECONDS)
+        response = requests.request(
+            method, self.url + path, json=body, timeout=CONTROL_TIMEOUT_SECONDS
+        )
         response.raise_for_status()
         return response.json()
 
@@ -118,8 +124,9 @@ class SandboxProcess:
         """Inject a fault: fault("error", path="/api/clientes/", count=2)."""
         return self._control("POST", "/__fault", {"mode": mode, **kwargs})
 
-    def latency(self, latency_ms: str = "0", per_row_ms: float = 0.0,
-                **kwargs: Any) -> dict[str, Any]:
+    def latency(
+        self, latency_ms: str = "0", per_row_ms: float = 0.0, **kwargs: Any
+    ) -> dict[str, Any]:
         """Change the latency knobs (and error_rate, stall_rate, stall_seconds if given)."""
         body = {"latency_ms": latency_ms, "per_row_ms": per_row_ms, **kwargs}
         return self._control("POST", "/__latency", body)
@@ -148,8 +155,12 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.stop()
 
 

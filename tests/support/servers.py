@@ -50,12 +50,20 @@ class Answer:
         return json.loads(self.body)
 
 
-def call(port: int, method: str, path: str, *, headers: dict[str, str] | None = None,
-         body: bytes | None = None, source: str | None = None) -> Answer:
+def call(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    source: str | None = None,
+) -> Answer:
     """Send one request to 127.0.0.1:port, from the loopback address ``source`` if given."""
     address = (source, 0) if source else None
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HTTP_TIMEOUT_SECONDS,
-                                            source_address=address)
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=HTTP_TIMEOUT_SECONDS, source_address=address
+    )
     try:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -92,8 +100,13 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 class GunicornServer:
     """The production command (`gunicorn -c gunicorn.conf.py "wisphub_api:create_app()"`)."""
 
-    def __init__(self, log_dir: Path, env: dict[str, str], name: str = "gunicorn",
-                 ready_path: str = "/health/ready") -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        env: dict[str, str],
+        name: str = "gunicorn",
+        ready_path: str = "/health/ready",
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = log_dir / f"{name}.out.log"
@@ -107,8 +120,13 @@ class GunicornServer:
         """Start gunicorn and wait until ``ready_path`` answers 200 (default: snapshot warm)."""
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
-                [str(GUNICORN), "-c", str(GUNICORN_CONF), APP_SPEC], cwd=ROOT, env=self.env,
-                stdout=out, stderr=err, start_new_session=True)
+                [str(GUNICORN), "-c", str(GUNICORN_CONF), APP_SPEC],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
         self._wait_ready()
         return self
 
@@ -129,7 +147,8 @@ class GunicornServer:
     def logs(self) -> str:
         """Return everything gunicorn wrote so far (access log, then error log)."""
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(
-            errors="replace")
+            errors="replace"
+        )
 
     def log_entries(self) -> list[dict[str, Any]]:
         """Return the JSON lines gunicorn and the app logged."""
@@ -156,18 +175,36 @@ class NginxServer:
         """Write the configuration with deploy/render_nginx.py."""
         self.prefix.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(ROOT / "deploy" / "render_nginx.py"),
-             "--listen", f"127.0.0.1:{self.port}", "--upstream", self.upstream,
-             "-o", str(self.conf)], check=True, timeout=HTTP_TIMEOUT_SECONDS)
+            [
+                sys.executable,
+                str(ROOT / "deploy" / "render_nginx.py"),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--upstream",
+                self.upstream,
+                "-o",
+                str(self.conf),
+            ],
+            check=True,
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
 
     def start(self, nginx: str) -> NginxServer:
         """Start nginx in the foreground and wait until it answers."""
         self.render()
-        command = [nginx, "-p", f"{self.prefix}/", "-c", str(self.conf), "-e", "stderr",
-                   "-g", "daemon off;"]
+        command = [
+            nginx,
+            "-p",
+            f"{self.prefix}/",
+            "-c",
+            str(self.conf),
+            "-e",
+            "stderr",
+            "-g",
+            "daemon off;",
+        ]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen(command, stdout=out, stderr=err,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
             try:

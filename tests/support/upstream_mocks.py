@@ -55,8 +55,9 @@ def mock() -> Iterator[responses.RequestsMock]:
 @pytest.fixture
 def ordered() -> Iterator[responses.RequestsMock]:
     """Fake upstream HTTP answering registered responses in order (retry sequences)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=True,
-                                registry=registries.OrderedRegistry) as rsps:
+    with responses.RequestsMock(
+        assert_all_requests_are_fired=True, registry=registries.OrderedRegistry
+    ) as rsps:
         yield rsps
 
 

@@ -16,8 +16,12 @@ def register_blueprints(app: Flask, api) -> None:
     api.register_blueprint(health.bp)
     # search and verification routes start with /clients/ too: register them before the
     # clients blueprint's converters would see them (Flask orders rules by specificity anyway).
-    for module, prefix in ((search, "/clients"), (verification, "/clients"),
-                           (clients, "/clients"), (plans, "/internet-plans")):
+    for module, prefix in (
+        (search, "/clients"),
+        (verification, "/clients"),
+        (clients, "/clients"),
+        (plans, "/internet-plans"),
+    ):
         versioned, alias = API_PREFIXES
         api.register_blueprint(module.bp, url_prefix=versioned + prefix)
         app.register_blueprint(module.bp, url_prefix=alias + prefix, name=f"alias_{module.bp.name}")

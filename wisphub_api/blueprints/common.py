@@ -53,8 +53,12 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.args:
             unknown = {name: ["Unknown field."] for name in request.args}
-            raise ApiError("This route takes no query parameters.", status=422,
-                           code="validation_error", errors=unknown)
+            raise ApiError(
+                "This route takes no query parameters.",
+                status=422,
+                code="validation_error",
+                errors=unknown,
+            )
         return view(*args, **kwargs)
 
     return wrapper
@@ -81,8 +85,9 @@ def documents_errors(bp, *statuses: int) -> Callable[[Callable[..., Any]], Calla
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         for status in sorted({401, *statuses, *UPSTREAM_ERRORS}):
-            view = bp.alt_response(status, schema=ErrorSchema,
-                                   description=_ERROR_DESCRIPTIONS[status])(view)
+            view = bp.alt_response(
+                status, schema=ErrorSchema, description=_ERROR_DESCRIPTIONS[status]
+            )(view)
         return view
 
     return decorator

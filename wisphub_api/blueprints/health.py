@@ -29,6 +29,5 @@ def readiness():
     """
     services = current_services()
     clients, plans = (store.status() for store in services.stores)
-    body = {"status": "ready" if clients["warm"] else "warming", "clients": clients,
-            "plans": plans}
+    body = {"status": "ready" if clients["warm"] else "warming", "clients": clients, "plans": plans}
     return body, 200 if clients["warm"] else 503

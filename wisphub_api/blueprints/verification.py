@@ -36,8 +36,11 @@ def verify_client(claims: dict[str, Any], service_id: int):
         result = current_services().identity.verify(service_id, claims)
     except UpstreamNotFound:
         raise NotFound("No client has this service id.", code="client_not_found") from None
-    return {"is_valid": result.is_valid, "matched_fields": list(result.matched_fields),
-            "message": result.message}
+    return {
+        "is_valid": result.is_valid,
+        "matched_fields": list(result.matched_fields),
+        "message": result.message,
+    }
 
 
 @bp.post("/resolve")

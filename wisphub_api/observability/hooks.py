@@ -82,8 +82,9 @@ def upstream_outcome(error: BaseException) -> str:
     return "error"
 
 
-def instrument_session(session: requests.Session,
-                       observe: Callable[[str, str, str, float], None]) -> None:
+def instrument_session(
+    session: requests.Session, observe: Callable[[str, str, str, float], None]
+) -> None:
     """Time every request ``session`` sends, answered or failed, with one clock."""
     # A response hook would see answers only; wrapping send sees timeouts and resets too.
     send = session.send

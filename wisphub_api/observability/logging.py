@@ -33,7 +33,8 @@ _DIGITS = re.compile(r"\d{6,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # "X-API-Key: v", "'X-API-Key': 'v'", "api_key=v" and WispHub's "Authorization: Api-Key v".
 _KEY_VALUE = re.compile(
-    r"(?i)(\b(?:x-)?api[-_]?key[\"']?(?:\s*[:=]\s*[\"']?|\s+))[A-Za-z0-9._~+/=-]{8,}")
+    r"(?i)(\b(?:x-)?api[-_]?key[\"']?(?:\s*[:=]\s*[\"']?|\s+))[A-Za-z0-9._~+/=-]{8,}"
+)
 
 
 class MaskingFilter(logging.Filter):
@@ -51,8 +52,9 @@ class MaskingFilter(logging.Filter):
             # Very short values would mask ordinary words; keys are far longer.
             self._secrets.update(s for s in secrets if s and len(s) >= 6)
             ordered = sorted(self._secrets, key=len, reverse=True)
-            self._secret_pattern = (re.compile("|".join(map(re.escape, ordered)))
-                                    if ordered else None)
+            self._secret_pattern = (
+                re.compile("|".join(map(re.escape, ordered))) if ordered else None
+            )
 
     def mask(self, text: str) -> str:
         """Return ``text`` with every personal or secret value replaced by ``***``."""
@@ -155,9 +157,12 @@ def log_request(response: Response) -> Response:
     logger = logging.getLogger(REQUEST_LOGGER)
     if logger.isEnabledFor(level):
         fields = {
-            "method": request.method, "route": route, "status": response.status_code,
+            "method": request.method,
+            "route": route,
+            "status": response.status_code,
             "duration_ms": round(elapsed_seconds() * 1000, 2),
-            "remote_addr": request.remote_addr, "cache": response.headers.get("X-Cache"),
+            "remote_addr": request.remote_addr,
+            "cache": response.headers.get("X-Cache"),
         }
         logger.log(level, "%s %s %s", request.method, route, response.status_code, extra=fields)
     return response

@@ -53,34 +53,59 @@ class AppMetrics:
         self.registry = None if shared else CollectorRegistry()
         registry = self.registry
         self.requests = Counter(
-            "wisphub_api_http_requests_total", "HTTP requests answered.",
-            ["method", "route", "status"], registry=registry)
+            "wisphub_api_http_requests_total",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
         self.latency = Histogram(
-            "wisphub_api_http_request_duration_seconds", "Time to answer an HTTP request.",
-            ["method", "route", "status_class"], buckets=REQUEST_BUCKETS, registry=registry)
+            "wisphub_api_http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["method", "route", "status_class"],
+            buckets=REQUEST_BUCKETS,
+            registry=registry,
+        )
         self.errors = Counter(
-            "wisphub_api_errors_total", "Error answers by machine code.", ["code"],
-            registry=registry)
+            "wisphub_api_errors_total",
+            "Error answers by machine code.",
+            ["code"],
+            registry=registry,
+        )
         self.cache_events = Counter(
             "wisphub_api_cache_events_total",
             "Snapshot cache events: hit, miss, stale, load_shared, refresh_ok, refresh_error.",
-            ["store", "event"], registry=registry)
+            ["store", "event"],
+            registry=registry,
+        )
         self.upstream_calls = Counter(
-            "wisphub_api_upstream_requests_total", "Calls to WispHub Net by outcome.",
-            ["method", "path", "outcome"], registry=registry)
+            "wisphub_api_upstream_requests_total",
+            "Calls to WispHub Net by outcome.",
+            ["method", "path", "outcome"],
+            registry=registry,
+        )
         self.upstream_latency = Histogram(
-            "wisphub_api_upstream_request_duration_seconds", "Time of one call to WispHub Net.",
-            ["method", "path", "outcome"], buckets=UPSTREAM_BUCKETS, registry=registry)
+            "wisphub_api_upstream_request_duration_seconds",
+            "Time of one call to WispHub Net.",
+            ["method", "path", "outcome"],
+            buckets=UPSTREAM_BUCKETS,
+            registry=registry,
+        )
         # livemax: the oldest data any live worker serves; a dead worker's value is dropped.
         self.snapshot_age = Gauge(
             "wisphub_api_snapshot_age_seconds",
             "Age of the snapshot a worker serves (updated on cache events and scrapes).",
-            ["store"], multiprocess_mode="livemax", registry=registry)
+            ["store"],
+            multiprocess_mode="livemax",
+            registry=registry,
+        )
         # livemin: exact without updates between refreshes; alert on time() minus this.
         self.snapshot_fetched = Gauge(
             "wisphub_api_snapshot_fetched_timestamp_seconds",
             "Unix time at which the snapshot a worker serves was read from WispHub Net.",
-            ["store"], multiprocess_mode="livemin", registry=registry)
+            ["store"],
+            multiprocess_mode="livemin",
+            registry=registry,
+        )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration."""
@@ -140,7 +165,8 @@ def init_app(app: Flask) -> AppMetrics:
     metrics = AppMetrics(shared=multiprocess_enabled())
     app.extensions[EXTENSION_KEY] = metrics
     app.after_request(record_request)
-    app.add_url_rule("/metrics", endpoint="observability_metrics", view_func=show_metrics,
-                     methods=["GET"])
+    app.add_url_rule(
+        "/metrics", endpoint="observability_metrics", view_func=show_metrics, methods=["GET"]
+    )
     instrument_services(app, metrics)
     return metrics

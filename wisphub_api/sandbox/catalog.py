@@ -34,8 +34,11 @@ class Plan:
     def detail(self) -> dict[str, Any]:
         """Return the `pppoe/{id}/` or `queue/{id}/` body."""
         body: dict[str, Any] = {
-            "nombre": self.nombre, "precio": money(self.price), "bajada": self.bajada,
-            "subida": self.subida, "descripcion": self.descripcion,
+            "nombre": self.nombre,
+            "precio": money(self.price),
+            "bajada": self.bajada,
+            "subida": self.subida,
+            "descripcion": self.descripcion,
         }
         if self.tipo == PPPOE:
             body["perfil"] = self.perfil
@@ -47,7 +50,7 @@ class Infrastructure:
     """Zones with their routers and sectorials, and the technicians."""
 
     zones: tuple[dict[str, Any], ...]
-    routers: tuple[dict[str, Any], ...]          # routers[i] serves zones[i]
+    routers: tuple[dict[str, Any], ...]  # routers[i] serves zones[i]
     sectorials: tuple[tuple[dict[str, Any], ...], ...]  # sectorials[i] hang from routers[i]
     technicians: tuple[dict[str, Any], ...]
 
@@ -90,8 +93,16 @@ def _plan(rng: random.Random, plan_id: int, tipo: str, speed: int, taken: set[st
     up = max(1, speed // rng.choice((1, 2, 4)))
     down = f"{speed}M" if rng.random() < 0.9 else str(speed)
     description = rng.choice(("", f"Plan de {speed} megas", f"Internet {speed} Mbps"))
-    return Plan(plan_id, name, tipo, _plan_price(rng, speed), down, f"{up}M", description,
-                f"perfil-{speed}M")
+    return Plan(
+        plan_id,
+        name,
+        tipo,
+        _plan_price(rng, speed),
+        down,
+        f"{up}M",
+        description,
+        f"perfil-{speed}M",
+    )
 
 
 def build_plans(rng: random.Random, count: int) -> list[Plan]:
@@ -99,8 +110,16 @@ def build_plans(rng: random.Random, count: int) -> list[Plan]:
     count = max(1, count)
     ids = _unique_ids(rng, 439219, count, 3000)
     types = _plan_types(rng, count)
-    anchor = Plan(ids[0], "PLAN 10MB", PPPOE, ANCHOR_PLAN_PRICE, "10M", "5M",
-                  "Plan residencial 10 megas", "perfil-10M")
+    anchor = Plan(
+        ids[0],
+        "PLAN 10MB",
+        PPPOE,
+        ANCHOR_PLAN_PRICE,
+        "10M",
+        "5M",
+        "Plan residencial 10 megas",
+        "perfil-10M",
+    )
     taken = {anchor.nombre}
     speeds = [rng.choice(PLAN_SPEEDS) for _ in range(count - 1)]
     others = [_plan(rng, ids[i + 1], types[i + 1], speed, taken) for i, speed in enumerate(speeds)]
@@ -109,14 +128,18 @@ def build_plans(rng: random.Random, count: int) -> list[Plan]:
 
 def _router(rng: random.Random, router_id: int, zone: str, broken: bool) -> dict[str, Any]:
     return {
-        "id": router_id, "nombre": f"RB-{zone}", "falla_general": broken,
+        "id": router_id,
+        "nombre": f"RB-{zone}",
+        "falla_general": broken,
         "falla_general_descripcion": ROUTER_FAULT if broken else "",
     }
 
 
 def _sectorial(sectorial_id: int, zone: str, index: int) -> dict[str, Any]:
     return {
-        "id": sectorial_id, "nombre": f"SECT-{zone}-{index}", "falla_general": False,
+        "id": sectorial_id,
+        "nombre": f"SECT-{zone}-{index}",
+        "falla_general": False,
         "falla_general_descripcion": "",
     }
 
@@ -127,8 +150,10 @@ def build_infrastructure(rng: random.Random) -> Infrastructure:
     router_ids = _unique_ids(rng, 63679, len(ZONES), 40)
     broken = rng.randrange(len(ZONES))
     zones = tuple({"id": zid, "nombre": name} for zid, name in zip(zone_ids, ZONES, strict=True))
-    routers = tuple(_router(rng, rid, name, i == broken)
-                    for i, (rid, name) in enumerate(zip(router_ids, ZONES, strict=True)))
+    routers = tuple(
+        _router(rng, rid, name, i == broken)
+        for i, (rid, name) in enumerate(zip(router_ids, ZONES, strict=True))
+    )
     sect_ids = iter(_unique_ids(rng, 20410, 2 * len(ZONES), 15))
     sectorials = tuple(tuple(_sectorial(next(sect_ids), name, k) for k in (1, 2)) for name in ZONES)
     technicians = tuple({"id": tid, "nombre": ""} for tid in _unique_ids(rng, 6030718, 4, 900))

@@ -18,7 +18,14 @@ from wisphub_api.sandbox.people import Person, Registry, make_person
 from wisphub_api.sandbox.rows import full_name, make_row
 
 PROFILE_FIELDS = (
-    "nombre", "apellidos", "cedula", "direccion", "localidad", "ciudad", "telefono", "saldo",
+    "nombre",
+    "apellidos",
+    "cedula",
+    "direccion",
+    "localidad",
+    "ciudad",
+    "telefono",
+    "saldo",
 )
 DETAIL_DROPPED = ("estado_facturas", "saldo", "fecha_corte")
 HOUSEHOLD_RATE = 0.012  # about a dozen families sharing surnames and address per 1000 clients
@@ -54,8 +61,9 @@ def _people(rng: random.Random, count: int) -> list[Person]:
     return people
 
 
-def _records(rng: random.Random, people: list[Person], plans: list[Plan],
-             infra: Infrastructure) -> list[ClientRecord]:
+def _records(
+    rng: random.Random, people: list[Person], plans: list[Plan], infra: Infrastructure
+) -> list[ClientRecord]:
     records = []
     for service_id, person in enumerate(people, start=1):
         plan = plans[0] if service_id == 7 else rng.choice(plans)
@@ -67,8 +75,9 @@ def _records(rng: random.Random, people: list[Person], plans: list[Plan],
 class Dataset:
     """Plans and clients of one tenant, with the lookups the views need."""
 
-    def __init__(self, plans: list[Plan], infra: Infrastructure,
-                 records: list[ClientRecord]) -> None:
+    def __init__(
+        self, plans: list[Plan], infra: Infrastructure, records: list[ClientRecord]
+    ) -> None:
         self.plans = plans
         self.plans_by_id = {plan.id: plan for plan in plans}
         self.infra = infra

@@ -13,7 +13,14 @@ from gevent import sleep
 from wisphub_api.sandbox.options import SandboxOptions, parse_latency, parse_rate
 
 MODES = (
-    "ok", "error", "stall", "down", "slow", "invalid_json", "missing_fields", "short_count",
+    "ok",
+    "error",
+    "stall",
+    "down",
+    "slow",
+    "invalid_json",
+    "missing_fields",
+    "short_count",
     "forbidden",
 )
 STALL_POLL_SECONDS = 0.1  # how quickly a switch of fault mode releases held requests
@@ -106,19 +113,30 @@ class Knobs:
     @classmethod
     def from_options(cls, options: SandboxOptions) -> Knobs:
         """Take the knobs' starting values from the command line."""
-        return cls(options.latency_ms, options.per_row_ms, options.error_rate,
-                   options.stall_rate, options.stall_seconds)
+        return cls(
+            options.latency_ms,
+            options.per_row_ms,
+            options.error_rate,
+            options.stall_rate,
+            options.stall_seconds,
+        )
 
     def update(self, body: dict[str, Any]) -> None:
         """Apply a `/__latency` body (ValueError on a bad one, leaving the knobs unchanged)."""
-        unknown = set(body) - {"latency_ms", "per_row_ms", "error_rate", "stall_rate",
-                               "stall_seconds"}
+        unknown = set(body) - {
+            "latency_ms",
+            "per_row_ms",
+            "error_rate",
+            "stall_rate",
+            "stall_seconds",
+        }
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
         latency = parse_latency(str(body.get("latency_ms", self._latency_text())))
         per_row = _non_negative(body.get("per_row_ms", self.per_row_ms), "per_row_ms")
-        stall_seconds = _non_negative(body.get("stall_seconds", self.stall_seconds),
-                                      "stall_seconds")
+        stall_seconds = _non_negative(
+            body.get("stall_seconds", self.stall_seconds), "stall_seconds"
+        )
         error_rate = parse_rate(body.get("error_rate", self.error_rate))
         stall_rate = parse_rate(body.get("stall_rate", self.stall_rate))
         self.latency_ms, self.per_row_ms, self.stall_seconds = latency, per_row, stall_seconds
@@ -130,9 +148,13 @@ class Knobs:
     def snapshot(self) -> dict[str, Any]:
         """Describe the knobs, latency as the "low-high" text the CLI takes."""
         low, high = self.latency_ms
-        return {"latency_ms": f"{low:g}-{high:g}", "per_row_ms": self.per_row_ms,
-                "error_rate": self.error_rate, "stall_rate": self.stall_rate,
-                "stall_seconds": self.stall_seconds}
+        return {
+            "latency_ms": f"{low:g}-{high:g}",
+            "per_row_ms": self.per_row_ms,
+            "error_rate": self.error_rate,
+            "stall_rate": self.stall_rate,
+            "stall_seconds": self.stall_seconds,
+        }
 
 
 def _non_negative(value: object, name: str) -> float:

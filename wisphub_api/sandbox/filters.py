@@ -83,8 +83,9 @@ def _ordered(records: list[ClientRecord], ordering: str | None) -> list[ClientRe
     return records
 
 
-def filter_clients(records: Iterable[ClientRecord],
-                   args: MultiDict[str, str]) -> list[ClientRecord]:
+def filter_clients(
+    records: Iterable[ClientRecord], args: MultiDict[str, str]
+) -> list[ClientRecord]:
     """Return the records matching every recognised filter, in id order (or `ordering=-id`)."""
     tests = predicates(args)
     matched = [record for record in records if all(test(record) for test in tests)]

@@ -47,8 +47,9 @@ def _link(base: str, args: MultiDict[str, str], limit: int, offset: int | None) 
     return f"{base}?{urlencode(sorted(params, key=lambda item: item[0]))}"
 
 
-def envelope(rows: Sequence[Any], count: int, limit: int, offset: int, base: str,
-             args: MultiDict[str, str]) -> dict[str, Any]:
+def envelope(
+    rows: Sequence[Any], count: int, limit: int, offset: int, base: str, args: MultiDict[str, str]
+) -> dict[str, Any]:
     """Wrap one page of `rows` (already sliced) in {count, next, previous, results}."""
     following = _link(base, args, limit, offset + limit) if offset + limit < count else None
     previous = None

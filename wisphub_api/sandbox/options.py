@@ -86,10 +86,21 @@ def build_parser() -> argparse.ArgumentParser:
     add("--clients", type=int, default=1500, help="number of clients (default 1500)")
     add("--plans", type=int, default=12, help="number of internet plans (default 12)")
     add("--seed", type=int, default=42, help="dataset seed (default 42)")
-    add("--api-key", dest="api_keys", action="append", type=_key_arg, metavar="KEY",
-        help=f"accepted Api-Key, repeatable (default the demo key {DEMO_API_KEY})")
-    add("--latency-ms", type=_latency_arg, default=(300.0, 600.0), metavar="LOW-HIGH",
-        help='uniform latency range per call, "300-600" (default) or "0"')
+    add(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        type=_key_arg,
+        metavar="KEY",
+        help=f"accepted Api-Key, repeatable (default the demo key {DEMO_API_KEY})",
+    )
+    add(
+        "--latency-ms",
+        type=_latency_arg,
+        default=(300.0, 600.0),
+        metavar="LOW-HIGH",
+        help='uniform latency range per call, "300-600" (default) or "0"',
+    )
     add("--per-row-ms", type=float, default=5.0, help="extra latency per row returned (default 5)")
     add("--error-rate", type=_rate_arg, default=0.0, help="probability of a 500 (default 0)")
     add("--stall-rate", type=_rate_arg, default=0.0, help="probability of a stall (default 0)")

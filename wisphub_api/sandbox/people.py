@@ -76,7 +76,8 @@ def _cedula(rng: random.Random, registry: Registry) -> str:
 
 def _mobile(rng: random.Random, registry: Registry) -> str:
     return registry.claim(
-        lambda: rng.choice(names.MOBILE_PREFIXES) + f"{rng.randint(0, 9_999_999):07d}")
+        lambda: rng.choice(names.MOBILE_PREFIXES) + f"{rng.randint(0, 9_999_999):07d}"
+    )
 
 
 def _telefono(rng: random.Random, registry: Registry) -> str:
@@ -121,9 +122,13 @@ def _urban_address(rng: random.Random) -> str:
     n, a, b = rng.randint(1, 80), rng.randint(1, 60), rng.randint(1, 99)
     barrio = rng.choice(names.BARRIOS)
     forms = (
-        f"CALLE {n} # {a}-{b}", f"CRA {n} #{a}-{b}", f"CL {n} N {a}-{b}",
-        f"{rng.choice(names.STREET_WORDS)} {n} NO. {a}-{b}", f"B/ {barrio}",
-        f"BARRIO {barrio} MZ {rng.randint(1, 12)} CS {rng.randint(1, 30)}", barrio,
+        f"CALLE {n} # {a}-{b}",
+        f"CRA {n} #{a}-{b}",
+        f"CL {n} N {a}-{b}",
+        f"{rng.choice(names.STREET_WORDS)} {n} NO. {a}-{b}",
+        f"B/ {barrio}",
+        f"BARRIO {barrio} MZ {rng.randint(1, 12)} CS {rng.randint(1, 30)}",
+        barrio,
     )
     return rng.choice(forms)
 
@@ -131,7 +136,9 @@ def _urban_address(rng: random.Random) -> str:
 def _rural_address(rng: random.Random) -> str:
     vereda = rng.choice(names.VEREDAS)
     forms = (
-        f"VDA {vereda}", f"VEREDA {vereda}", f"V/ {vereda}",
+        f"VDA {vereda}",
+        f"VEREDA {vereda}",
+        f"V/ {vereda}",
         f"FINCA {rng.choice(names.FINCAS)} KM {rng.randint(1, 15)}",
     )
     return rng.choice(forms)
@@ -149,8 +156,9 @@ def _place(rng: random.Random) -> tuple[str, str, str]:
     return direccion, rng.choice(names.LOCALITIES), _ciudad(rng)
 
 
-def make_person(rng: random.Random, service_id: int, registry: Registry,
-                household: Person | None) -> Person:
+def make_person(
+    rng: random.Random, service_id: int, registry: Registry, household: Person | None
+) -> Person:
     """Draw one subscriber; a `household` lends its surnames and address (a family)."""
     given, surnames = _names(rng)
     direccion, localidad, ciudad = _place(rng)
@@ -162,5 +170,14 @@ def make_person(rng: random.Random, service_id: int, registry: Registry,
         given, surnames, direccion = ANCHOR_GIVEN, ANCHOR_SURNAMES, ANCHOR_ADDRESS
     cedula, telefono = _cedula(rng, registry), _telefono(rng, registry)
     handle = _handle(given, surnames)
-    return Person(given, surnames, cedula, telefono, _email(rng, handle),
-                  _usuario(rng, handle, registry), direccion, localidad, ciudad)
+    return Person(
+        given,
+        surnames,
+        cedula,
+        telefono,
+        _email(rng, handle),
+        _usuario(rng, handle, registry),
+        direccion,
+        localidad,
+        ciudad,
+    )

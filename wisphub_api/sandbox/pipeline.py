@@ -52,8 +52,9 @@ def _canonical_redirect() -> Response | None:
     return Response(status=301, headers={"Location": location})
 
 
-def _early_fault(sandbox: SandboxState, mode: str | None, fault: Fault | None,
-                 generation: int) -> Response | None:
+def _early_fault(
+    sandbox: SandboxState, mode: str | None, fault: Fault | None, generation: int
+) -> Response | None:
     if mode == "error":
         return server_error()
     if mode == "forbidden":

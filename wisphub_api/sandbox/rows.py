@@ -26,8 +26,9 @@ def wisphub_datetime(moment: datetime) -> str:
 
 def _moment(rng: random.Random, days_back: int) -> datetime:
     day = REFERENCE_DAY - timedelta(days=days_back)
-    return datetime(day.year, day.month, day.day, rng.randint(6, 19), rng.randint(0, 59),
-                    rng.randint(0, 59))
+    return datetime(
+        day.year, day.month, day.day, rng.randint(6, 19), rng.randint(0, 59), rng.randint(0, 59)
+    )
 
 
 def _fecha_corte(rng: random.Random) -> str:
@@ -54,13 +55,17 @@ def _billing(rng: random.Random, plan: Plan) -> dict[str, Any]:
     installed = _moment(rng, installed_days)
     changed = _moment(rng, rng.randint(0, installed_days))
     return {
-        "estado": estado, "estado_facturas": facturas,
+        "estado": estado,
+        "estado_facturas": facturas,
         "saldo": _saldo(rng, facturas, plan.price - discount),
-        "precio_plan": money(plan.price), "descuento": money(discount),
+        "precio_plan": money(plan.price),
+        "descuento": money(discount),
         "costo_instalacion": rng.choice(("", "0.00", "50000.00", "80000.00", "120000.00")),
         "forma_contratacion": "-------------",
-        "fecha_instalacion": wisphub_datetime(installed), "fecha_corte": _fecha_corte(rng),
-        "fecha_cancelacion": None, "ultimo_cambio": wisphub_datetime(changed),
+        "fecha_instalacion": wisphub_datetime(installed),
+        "fecha_corte": _fecha_corte(rng),
+        "fecha_cancelacion": None,
+        "ultimo_cambio": wisphub_datetime(changed),
     }
 
 
@@ -76,14 +81,20 @@ def _cliente_rb(plan: Plan, person: Person, service_id: int) -> str:
 
 def _network(rng: random.Random, service_id: int, plan: Plan, person: Person) -> dict[str, Any]:
     return {
-        "ip": f"172.16.{10 + service_id // 250}.{2 + service_id % 250}", "ip_local": None,
+        "ip": f"172.16.{10 + service_id // 250}.{2 + service_id % 250}",
+        "ip_local": None,
         "mac_cpe": _mac(rng) if rng.random() < 0.5 else "",
         "sn_onu": f"ZTEG{rng.randint(0, 0xFFFFFFFF):08X}" if rng.random() < 0.2 else "",
         "modelo_antena": rng.choice(ANTENNAS) if rng.random() < 0.6 else None,
-        "ip_router_wifi": None, "ssid_router_wifi": "", "password_ssid_router_wifi": "",
-        "usuario_cpe": "", "password_cpe": "",
+        "ip_router_wifi": None,
+        "ssid_router_wifi": "",
+        "password_ssid_router_wifi": "",
+        "usuario_cpe": "",
+        "password_cpe": "",
         "interfaz_lan": rng.choices(("VLAN_INTERNET", "ether1", ""), weights=(4, 3, 3))[0],
-        "servicio": "", "password_servicio": "", "server_hotspot": "",
+        "servicio": "",
+        "password_servicio": "",
+        "server_hotspot": "",
         "cliente_rb": _cliente_rb(plan, person, service_id),
     }
 
@@ -93,7 +104,8 @@ def _relations(rng: random.Random, plan: Plan, infra: Infrastructure) -> dict[st
     sectorial = rng.choice(infra.sectorials[zone]) if rng.random() < 0.55 else None
     return {
         "plan_internet": {"id": plan.id, "nombre": plan.nombre},
-        "zona": dict(infra.zones[zone]), "router": dict(infra.routers[zone]),
+        "zona": dict(infra.zones[zone]),
+        "router": dict(infra.routers[zone]),
         "sectorial": dict(sectorial) if sectorial else None,
         "tecnico": dict(rng.choice(infra.technicians)),
     }
@@ -107,20 +119,32 @@ def _coordinates(rng: random.Random) -> str:
 
 def _identity(rng: random.Random, service_id: int, person: Person) -> dict[str, Any]:
     return {
-        "id_servicio": service_id, "usuario": person.usuario,
-        "nombre": full_name(person.given, person.surnames), "email": person.email,
-        "email_cc": "", "razon_social": "", "tipo_persona": "Fisica/Natural",
-        "cedula": person.cedula, "rfc": "", "telefono": person.telefono,
-        "direccion": person.direccion, "localidad": person.localidad, "ciudad": person.ciudad,
-        "coordenadas": _coordinates(rng), "comentarios": "",
+        "id_servicio": service_id,
+        "usuario": person.usuario,
+        "nombre": full_name(person.given, person.surnames),
+        "email": person.email,
+        "email_cc": "",
+        "razon_social": "",
+        "tipo_persona": "Fisica/Natural",
+        "cedula": person.cedula,
+        "rfc": "",
+        "telefono": person.telefono,
+        "direccion": person.direccion,
+        "localidad": person.localidad,
+        "ciudad": person.ciudad,
+        "coordenadas": _coordinates(rng),
+        "comentarios": "",
         "informacion_adicional": None if rng.random() < 0.5 else "",
     }
 
 
 def _flags(rng: random.Random) -> dict[str, bool]:
     return {
-        "notificacion_sms": rng.random() < 0.7, "aviso_pantalla": rng.random() < 0.05,
-        "notificaciones_push": False, "auto_activar_servicio": False, "firewall": False,
+        "notificacion_sms": rng.random() < 0.7,
+        "aviso_pantalla": rng.random() < 0.05,
+        "notificaciones_push": False,
+        "auto_activar_servicio": False,
+        "firewall": False,
     }
 
 
@@ -129,8 +153,9 @@ def full_name(given: str, surnames: str) -> str:
     return " ".join(part for part in (given.strip(), surnames.strip()) if part)
 
 
-def make_row(rng: random.Random, service_id: int, person: Person, plan: Plan,
-             infra: Infrastructure) -> dict[str, Any]:
+def make_row(
+    rng: random.Random, service_id: int, person: Person, plan: Plan, infra: Infrastructure
+) -> dict[str, Any]:
     """Build one `/api/clientes/` row (about 50 fields, in a stable order)."""
     row = _identity(rng, service_id, person)
     row.update(_billing(rng, plan))

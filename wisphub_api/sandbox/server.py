@@ -33,8 +33,12 @@ class SandboxHandler(WSGIHandler):
 def build_server(options: SandboxOptions) -> WSGIServer:
     """Create (not start) the server for `options`."""
     return WSGIServer(
-        (options.host, options.port), create_app(options), handler_class=SandboxHandler,
-        spawn=Pool(MAX_CONNECTIONS), backlog=BACKLOG, log=None,
+        (options.host, options.port),
+        create_app(options),
+        handler_class=SandboxHandler,
+        spawn=Pool(MAX_CONNECTIONS),
+        backlog=BACKLOG,
+        log=None,
     )
 
 

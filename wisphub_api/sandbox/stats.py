@@ -41,6 +41,8 @@ class Stats:
         """Return the counters as the `/__stats` body."""
         with self._lock:
             return {
-                "total": self.total, "by_path": dict(self.by_path),
-                "by_page": dict(self.by_page), "by_status": dict(self.by_status),
+                "total": self.total,
+                "by_path": dict(self.by_path),
+                "by_page": dict(self.by_page),
+                "by_status": dict(self.by_status),
             }

@@ -85,7 +85,7 @@ def paginated(items: Sequence[T], shape: Callable[[T], Any], extra_count: int = 
     """Answer one limit/offset page of `items`, each passed through `shape`, in the envelope."""
     options = state().options
     limit, offset = limit_offset(request.args, options.default_limit, options.max_limit)
-    page = [shape(item) for item in items[offset:offset + limit]]
+    page = [shape(item) for item in items[offset : offset + limit]]
     count_rows(len(page))
     body = envelope(page, len(items) + extra_count, limit, offset, base_url(), request.args)
     return json_response(body)

@@ -15,15 +15,22 @@ class ClientSchema(Schema):
     service_id = fields.Integer(required=True)
     name = fields.String(allow_none=True)
     document = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True, metadata={
-        "description": "Every number of the client, joined with commas."})
+    phone = fields.String(
+        allow_none=True, metadata={"description": "Every number of the client, joined with commas."}
+    )
     address = fields.String(allow_none=True)
     city = fields.String(allow_none=True)
     locality = fields.String(allow_none=True)
-    service_status = fields.String(allow_none=True, metadata={
-        "description": "WispHub's estado: Activo, Suspendido, Cancelado or Gratis."})
-    payment_status = fields.String(allow_none=True, metadata={
-        "description": "WispHub's estado_facturas: Pagadas, Pendiente de Pago or Vencidas."})
+    service_status = fields.String(
+        allow_none=True,
+        metadata={"description": "WispHub's estado: Activo, Suspendido, Cancelado or Gratis."},
+    )
+    payment_status = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "WispHub's estado_facturas: Pagadas, Pendiente de Pago or Vencidas."
+        },
+    )
     zone_id = fields.Integer(allow_none=True)
     antenna_ip = fields.String(allow_none=True)
     cut_off_date = fields.String(allow_none=True, metadata={"description": "ISO YYYY-MM-DD."})
@@ -39,13 +46,19 @@ class ClientUpdateSchema(Schema):
 
     name = text_field()
     last_name = text_field()
-    document = fields.String(validate=validate.Regexp(
-        r"^[0-9A-Za-z.\- ]{3,30}$", error="Must be 3 to 30 letters, digits, dots or dashes."))
+    document = fields.String(
+        validate=validate.Regexp(
+            r"^[0-9A-Za-z.\- ]{3,30}$", error="Must be 3 to 30 letters, digits, dots or dashes."
+        )
+    )
     address = text_field()
     locality = text_field()
     city = text_field()
-    phone = fields.String(validate=validate.Regexp(
-        r"^[0-9+()\-., ]{7,60}$", error="Must be one or more phone numbers."))
+    phone = fields.String(
+        validate=validate.Regexp(
+            r"^[0-9+()\-., ]{7,60}$", error="Must be one or more phone numbers."
+        )
+    )
     balance = StrictNumber(validate=validate.Range(min=-1_000_000_000, max=1_000_000_000))
 
     @validates_schema

@@ -43,8 +43,10 @@ NOT_BLANK = r"[\s\S]*[^ \t\n\r\f\v]"
 def text_field(**kwargs: Any) -> fields.String:
     """Return a free-text request field: 1 to MAX_TEXT characters, not only spaces."""
     return fields.String(
-        validate=[validate.Length(min=1, max=MAX_TEXT),
-                  validate.Regexp(NOT_BLANK, error="Must not be blank.")],
+        validate=[
+            validate.Length(min=1, max=MAX_TEXT),
+            validate.Regexp(NOT_BLANK, error="Must not be blank."),
+        ],
         **kwargs,
     )
 

@@ -19,5 +19,6 @@ class PlanDetailSchema(PlanSchema):
     price = fields.Float(allow_none=True)
     download_speed = fields.String(allow_none=True)
     upload_speed = fields.String(allow_none=True)
-    note = fields.String(metadata={
-        "description": "Why price or speeds are missing, when they are."})
+    note = fields.String(
+        metadata={"description": "Why price or speeds are missing, when they are."}
+    )

@@ -11,7 +11,12 @@ MAX_SEARCH_LIMIT = 100
 class SearchQuerySchema(Schema):
     """The query string of ``GET /clients/search``."""
 
-    q = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
-        "description": "Free text: name, address, document or phone, any order. Text with no "
-                       "letter or digit matches nobody (an empty list)."})
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Free text: name, address, document or phone, any order. Text with no "
+            "letter or digit matches nobody (an empty list)."
+        },
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_SEARCH_LIMIT))

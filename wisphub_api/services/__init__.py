@@ -60,5 +60,3 @@ def init_services(app: Flask) -> None:
 def current_services() -> Services:
     """Return the services of the app handling the current request."""
     return current_app.extensions[EXTENSION_KEY]
-
-

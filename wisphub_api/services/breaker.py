@@ -15,8 +15,13 @@ MAX_OPEN_SECONDS = 300.0
 class CircuitBreaker:
     """Count consecutive failures; after ``threshold`` of them, refuse calls for a while."""
 
-    def __init__(self, *, threshold: int = 3, reset_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        threshold: int = 3,
+        reset_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.threshold = max(1, threshold)
         self.reset_seconds = reset_seconds
         self._clock = clock

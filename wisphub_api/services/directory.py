@@ -76,8 +76,15 @@ class ClientSnapshot:
 class ClientDirectory:
     """Answer client lookups from the snapshot, or from one filtered upstream call when cold."""
 
-    def __init__(self, store: SnapshotStore[ClientSnapshot], upstream: WispHubClient,
-                 backend: Any, *, lookup_ttl: int, not_found_ttl: int) -> None:
+    def __init__(
+        self,
+        store: SnapshotStore[ClientSnapshot],
+        upstream: WispHubClient,
+        backend: Any,
+        *,
+        lookup_ttl: int,
+        not_found_ttl: int,
+    ) -> None:
         self.store = store
         self.upstream = upstream
         self._backend = backend
@@ -90,30 +97,42 @@ class ClientDirectory:
 
     def by_service_id(self, service_id: int) -> tuple[Client, CacheState]:
         """Return the client of one service."""
-        return self._lookup("service_id", str(service_id),
-                            lambda snap: [c for c in [snap.by_id.get(service_id)] if c],
-                            lambda: self.upstream.find_clients(id_servicio=service_id))
+        return self._lookup(
+            "service_id",
+            str(service_id),
+            lambda snap: [c for c in [snap.by_id.get(service_id)] if c],
+            lambda: self.upstream.find_clients(id_servicio=service_id),
+        )
 
     def by_document(self, document: str) -> tuple[Client, CacheState]:
         """Return the client holding an identity document (its active service first)."""
         key = document_key(document)
         if key is None:
             raise UpstreamNotFound("no such document")
-        return self._lookup("document", key, lambda snap: snap.by_document.get(key, []),
-                            lambda: [c for c in self.upstream.find_clients(cedula=key)
-                                     if document_key(c.document) == key])
+        return self._lookup(
+            "document",
+            key,
+            lambda snap: snap.by_document.get(key, []),
+            lambda: [
+                c for c in self.upstream.find_clients(cedula=key) if document_key(c.document) == key
+            ],
+        )
 
     def by_phone(self, phone: str) -> tuple[Client, CacheState]:
         """Return the client reachable at a phone number, in any of its spellings."""
         key = normalize_phone(phone)
         if key is None:
             raise UpstreamNotFound("no such phone")
-        return self._lookup("phone", key, lambda snap: snap.by_phone.get(key, []),
-                            lambda: [c for c in self.upstream.find_clients(telefono=key)
-                                     if key in c.phones])
+        return self._lookup(
+            "phone",
+            key,
+            lambda snap: snap.by_phone.get(key, []),
+            lambda: [c for c in self.upstream.find_clients(telefono=key) if key in c.phones],
+        )
 
-    def _lookup(self, kind: str, key: str, from_snapshot,
-                from_upstream) -> tuple[Client, CacheState]:
+    def _lookup(
+        self, kind: str, key: str, from_snapshot, from_upstream
+    ) -> tuple[Client, CacheState]:
         current = self.store.peek()
         if current is None:
             found = self._lookup_upstream(kind, key, from_upstream)
@@ -160,14 +179,20 @@ class ClientDirectory:
         return updated
 
 
-_PROFILE_TO_CLIENT = {"document": "document", "address": "address", "locality": "locality",
-                      "city": "city", "balance": "outstanding_balance"}
+_PROFILE_TO_CLIENT = {
+    "document": "document",
+    "address": "address",
+    "locality": "locality",
+    "city": "city",
+    "balance": "outstanding_balance",
+}
 
 
 def _patched(client: Client, fields: Mapping[str, Any]) -> Client:
     """Apply written profile fields to a client when upstream cannot be read back."""
-    changes: dict[str, Any] = {_PROFILE_TO_CLIENT[k]: v for k, v in fields.items()
-                               if k in _PROFILE_TO_CLIENT}
+    changes: dict[str, Any] = {
+        _PROFILE_TO_CLIENT[k]: v for k, v in fields.items() if k in _PROFILE_TO_CLIENT
+    }
     if "name" in fields or "last_name" in fields:
         first = fields.get("name", client.name or "")
         changes["name"] = " ".join(p for p in (first, fields.get("last_name", "")) if p)

@@ -16,8 +16,15 @@ from wisphub_api.upstream.models import Client
 class IdentityService:
     """Verify claims about one service and resolve claims to one client, with limits."""
 
-    def __init__(self, directory: ClientDirectory, limiter: FailureLimiter, *, min_fields: int,
-                 resolve_min_fields: int, price_tolerance: float) -> None:
+    def __init__(
+        self,
+        directory: ClientDirectory,
+        limiter: FailureLimiter,
+        *,
+        min_fields: int,
+        resolve_min_fields: int,
+        price_tolerance: float,
+    ) -> None:
         self.directory = directory
         self.limiter = limiter
         self.min_fields = min_fields
@@ -36,9 +43,12 @@ class IdentityService:
         if wait is not None:
             raise TooManyRequests(
                 "Too many failed verifications for this service; retry later.",
-                code="verification_locked", headers={"Retry-After": str(max(1, math.ceil(wait)))})
-        result = verify(client, claims, min_fields=self.min_fields,
-                        price_tolerance=self.price_tolerance)
+                code="verification_locked",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        result = verify(
+            client, claims, min_fields=self.min_fields, price_tolerance=self.price_tolerance
+        )
         # A valid answer with a wrong extra claim still counts: otherwise two known fields plus
         # one guess would test guesses for free.
         if result.is_valid and not result.unmatched_count:
@@ -48,11 +58,17 @@ class IdentityService:
     def resolve(self, claims: Mapping[str, Any]) -> Client:
         """Return the one client matching every claim; 404 for none, 409 for several."""
         snapshot, _ = self.directory.snapshot()
-        matches = resolve_candidates(snapshot.clients, claims, min_fields=self.resolve_min_fields,
-                                     price_tolerance=self.price_tolerance)
+        matches = resolve_candidates(
+            snapshot.clients,
+            claims,
+            min_fields=self.resolve_min_fields,
+            price_tolerance=self.price_tolerance,
+        )
         if not matches:
             raise NotFound("No client matches these details.", code="client_not_found")
         if len(matches) > 1:
-            raise Conflict("More than one client matches these details; add another field.",
-                           code="ambiguous_client")
+            raise Conflict(
+                "More than one client matches these details; add another field.",
+                code="ambiguous_client",
+            )
         return matches[0]

@@ -52,8 +52,9 @@ class CounterBackend(Protocol):
 class FailureLimiter:
     """Refuse a key after ``max_failures`` failures until the window of the first one passes."""
 
-    def __init__(self, backend: CounterBackend, *, max_failures: int = 5,
-                 window_seconds: float = 900) -> None:
+    def __init__(
+        self, backend: CounterBackend, *, max_failures: int = 5, window_seconds: float = 900
+    ) -> None:
         if max_failures < 1 or window_seconds <= 0:
             raise ValueError("max_failures must be at least 1 and window_seconds positive")
         self.backend = backend
@@ -93,8 +94,9 @@ class FailureLimiter:
 class MemoryCounter:
     """Counters in this process only (tests, a single worker); thread- and greenlet-safe."""
 
-    def __init__(self, *, max_keys: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._entries: dict[str, tuple[int, float]] = {}  # key → (count, expiry), oldest first
         self._lock = threading.Lock()  # gevent patches it into a greenlet-aware lock
         self._max_keys = max_keys

@@ -34,11 +34,20 @@ def load_plans(upstream: WispHubClient, max_parallel: int) -> tuple[PlanPair, ..
 
 
 def _public_detail(summary: PlanSummary, detail: PlanDetail | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"plan_id": summary.plan_id, "name": summary.name, "type": summary.type,
-                            "price": None, "download_speed": None, "upload_speed": None}
+    body: dict[str, Any] = {
+        "plan_id": summary.plan_id,
+        "name": summary.name,
+        "type": summary.type,
+        "price": None,
+        "download_speed": None,
+        "upload_speed": None,
+    }
     if detail is not None:
-        body.update(price=detail.price, download_speed=detail.download_speed,
-                    upload_speed=detail.upload_speed)
+        body.update(
+            price=detail.price,
+            download_speed=detail.download_speed,
+            upload_speed=detail.upload_speed,
+        )
     if detail is None or detail.price is None:
         body["note"] = NO_DETAIL_NOTE
     return body

@@ -30,5 +30,8 @@ class PreparedJson:
     def of(cls, value: Any) -> PreparedJson:
         """Serialise, compress and tag ``value`` once."""
         body = encode_json(value)
-        return cls(body=body, gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0),
-                   etag=hashlib.blake2b(body, digest_size=16).hexdigest())
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, GZIP_LEVEL, mtime=0),
+            etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+        )

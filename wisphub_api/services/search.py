@@ -68,23 +68,24 @@ def within_one_edit(a: str, b: str) -> bool:
     while i < len(a) and i < len(b) and a[i] == b[i]:
         i += 1
     if len(a) > len(b):
-        return a[i + 1:] == b[i:]
+        return a[i + 1 :] == b[i:]
     if len(a) < len(b):
-        return a[i:] == b[i + 1:]
-    swapped = a[i + 1:i + 2] == b[i:i + 1] and a[i:i + 1] == b[i + 1:i + 2]
-    return a[i + 1:] == b[i + 1:] or (swapped and a[i + 2:] == b[i + 2:])
+        return a[i:] == b[i + 1 :]
+    swapped = a[i + 1 : i + 2] == b[i : i + 1] and a[i : i + 1] == b[i + 1 : i + 2]
+    return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
 
 
 def _deletions(word: str) -> Iterable[str]:
     """Yield ``word`` without each one of its characters."""
-    return (word[:i] + word[i + 1:] for i in range(len(word)))
+    return (word[:i] + word[i + 1 :] for i in range(len(word)))
 
 
 def _id_keys(client: Client) -> set[str]:
     """Return the exact keys of a client: its phones and its document (digits and as written)."""
     keys = set(client.phones)
-    keys.update(key for key in (digits(client.document), fold(client.document).replace(" ", ""))
-                if key)
+    keys.update(
+        key for key in (digits(client.document), fold(client.document).replace(" ", "")) if key
+    )
     return keys
 
 
@@ -96,8 +97,13 @@ def _typo_eligible(word: str, shortest: int) -> bool:
 class SearchIndex:
     """An immutable search index over one list of clients."""
 
-    def __init__(self, clients: tuple[Client, ...], words: dict[str, frozenset[int]],
-                 names: dict[str, frozenset[int]], ids: dict[str, frozenset[int]]) -> None:
+    def __init__(
+        self,
+        clients: tuple[Client, ...],
+        words: dict[str, frozenset[int]],
+        names: dict[str, frozenset[int]],
+        ids: dict[str, frozenset[int]],
+    ) -> None:
         self._clients = clients
         self._words = words  # word → positions of clients with that whole word anywhere
         self._names = names  # word → positions of clients with that word in their name
@@ -105,8 +111,9 @@ class SearchIndex:
         # Positions are in service-id order, so sorted postings are already in answer order.
         self._word_order = _presorted(words)
         self._name_order = _presorted(names)
-        self._other_order = _presorted({w: p - names.get(w, _EMPTY) for w, p in words.items()
-                                        if len(p) >= _PRESORT_MIN})
+        self._other_order = _presorted(
+            {w: p - names.get(w, _EMPTY) for w, p in words.items() if len(p) >= _PRESORT_MIN}
+        )
         self._vocabulary = sorted(words)
         self._longest = max(map(len, self._vocabulary), default=0)
         neighbours: defaultdict[str, list[str]] = defaultdict(list)
@@ -152,12 +159,17 @@ class SearchIndex:
         required = [word for word in words if word not in OPTIONAL_WORDS]
         optional = [word for word in words if word in OPTIONAL_WORDS] if required else []
         # Optional words filter nothing but put the clients that have them first in each tier.
-        preferred = _intersect([self._words.get(word, _EMPTY) for word in optional]) if optional \
-            else None
+        preferred = (
+            _intersect([self._words.get(word, _EMPTY) for word in optional]) if optional else None
+        )
         whole = self._whole(ranked, required or words, preferred, limit)
         if len(ranked) < limit:
-            _add(ranked, _prefer(self._partial(required or words, whole), preferred),
-                 MatchKind.PARTIAL, limit)
+            _add(
+                ranked,
+                _prefer(self._partial(required or words, whole), preferred),
+                MatchKind.PARTIAL,
+                limit,
+            )
         return [(self._clients[position], kind) for position, kind in ranked.items()]
 
     def _exact_ids(self, text: str, words: list[str]) -> frozenset[int]:
@@ -170,8 +182,13 @@ class SearchIndex:
                 found = found | self._ids.get(phone, _EMPTY)
         return found
 
-    def _whole(self, ranked: dict[int, MatchKind], required: list[str],
-               preferred: AbstractSet[int] | None, limit: int) -> AbstractSet[int]:
+    def _whole(
+        self,
+        ranked: dict[int, MatchKind],
+        required: list[str],
+        preferred: AbstractSet[int] | None,
+        limit: int,
+    ) -> AbstractSet[int]:
         """Add the whole-word tiers to ``ranked``; return every whole-word match."""
         if len(required) == 1:  # the common case, answered from sorted postings
             word = required[0]
@@ -233,8 +250,9 @@ def _freeze(postings: dict[str, set[int]]) -> dict[str, frozenset[int]]:
 
 def _presorted(postings: dict[str, frozenset[int]]) -> dict[str, tuple[int, ...]]:
     """Return the long postings of ``postings`` as sorted tuples."""
-    return {key: tuple(sorted(value)) for key, value in postings.items()
-            if len(value) >= _PRESORT_MIN}
+    return {
+        key: tuple(sorted(value)) for key, value in postings.items() if len(value) >= _PRESORT_MIN
+    }
 
 
 def _intersect(sets: Sequence[AbstractSet[int]]) -> AbstractSet[int]:
@@ -249,12 +267,14 @@ def _prefer(ordered: Sequence[int], preferred: AbstractSet[int] | None) -> Itera
     """Return ``ordered`` with the positions in ``preferred`` first, lazily."""
     if preferred is None:
         return ordered
-    return chain(filter(preferred.__contains__, ordered),
-                 filterfalse(preferred.__contains__, ordered))
+    return chain(
+        filter(preferred.__contains__, ordered), filterfalse(preferred.__contains__, ordered)
+    )
 
 
-def _add(ranked: dict[int, MatchKind], positions: Iterable[int], kind: MatchKind,
-         limit: int) -> None:
+def _add(
+    ranked: dict[int, MatchKind], positions: Iterable[int], kind: MatchKind, limit: int
+) -> None:
     """Add ``positions`` not ranked yet, in order, until ``ranked`` holds ``limit``."""
     for position in positions:
         if len(ranked) >= limit:

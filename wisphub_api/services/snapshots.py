@@ -62,10 +62,20 @@ class SnapshotUnavailable(UpstreamUnavailable):
 class SnapshotStore(Generic[V]):
     """Serve one dataset from the shared cache, loading it from upstream when needed."""
 
-    def __init__(self, name: str, *, backend: Any, load: Callable[[], Any],
-                 build: Callable[[Any, float], V], ttl: float, stale_max_age: float,
-                 refresh_fraction: float, breaker: CircuitBreaker, wait_seconds: float,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        backend: Any,
+        load: Callable[[], Any],
+        build: Callable[[Any, float], V],
+        ttl: float,
+        stale_max_age: float,
+        refresh_fraction: float,
+        breaker: CircuitBreaker,
+        wait_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.name = name
         self._backend = backend
         self._load = load
@@ -172,8 +182,9 @@ class SnapshotStore(Generic[V]):
         timeout = int(self.stale_max_age + self.ttl)
         previous = self._backend.get(self._meta_key)
         self._backend.set(self._data_key(version), payload, timeout=timeout)
-        self._backend.set(self._meta_key, {"version": version, "fetched_at": fetched_at},
-                          timeout=timeout)
+        self._backend.set(
+            self._meta_key, {"version": version, "fetched_at": fetched_at}, timeout=timeout
+        )
         if previous and previous["version"] != version:
             # Readers of the old version re-read the meta and find this one.
             self._backend.delete(self._data_key(previous["version"]))
@@ -184,8 +195,9 @@ class SnapshotStore(Generic[V]):
         """Start a refresh unless one is running or the circuit is open."""
         if self.closed or self._inflight is not None or not self.breaker.allow():
             return
-        threading.Thread(target=self._refresh_quietly, name=f"refresh-{self.name}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._refresh_quietly, name=f"refresh-{self.name}", daemon=True
+        ).start()
 
     def refresh_if_due(self) -> None:
         """Refresh when the snapshot is missing or old enough; used by the background loop."""
@@ -258,8 +270,12 @@ class SnapshotStore(Generic[V]):
             self.breaker.record_failure()
             self.last_error = type(exc).__name__
             self._emit("refresh_error")
-            logger.warning("refresh of %s failed: %s (breaker %s)", self.name,
-                           type(exc).__name__, self.breaker.state)
+            logger.warning(
+                "refresh of %s failed: %s (breaker %s)",
+                self.name,
+                type(exc).__name__,
+                self.breaker.state,
+            )
             raise
         self.breaker.record_success()
         self.last_error = None

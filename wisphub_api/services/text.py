@@ -23,12 +23,32 @@ import unicodedata
 STOP_WORDS: frozenset[str] = frozenset({"de", "del", "la", "el", "los", "las", "y"})
 
 # Address prefixes and connectors, as they look after folding ("No." → "no", "V/" handled apart).
-ADDRESS_PREFIXES: frozenset[str] = frozenset({
-    "vda", "vereda", "barrio", "brr",
-    "calle", "cl", "cll", "carrera", "cra", "kr", "kra", "cr",
-    "avenida", "av", "avda", "diagonal", "dg", "transversal", "tv",
-    "no", "nro", "numero",
-})
+ADDRESS_PREFIXES: frozenset[str] = frozenset(
+    {
+        "vda",
+        "vereda",
+        "barrio",
+        "brr",
+        "calle",
+        "cl",
+        "cll",
+        "carrera",
+        "cra",
+        "kr",
+        "kra",
+        "cr",
+        "avenida",
+        "av",
+        "avda",
+        "diagonal",
+        "dg",
+        "transversal",
+        "tv",
+        "no",
+        "nro",
+        "numero",
+    }
+)
 
 _WORD = re.compile(r"[^\W_]+")
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")

@@ -34,8 +34,14 @@ from wisphub_api.upstream.models import Client
 from wisphub_api.upstream.phones import normalize_phone
 
 SUPPORTED_FIELDS: tuple[str, ...] = (
-    "name", "document", "phone", "address", "city", "locality",
-    "internet_plan_name", "internet_plan_price",
+    "name",
+    "document",
+    "phone",
+    "address",
+    "city",
+    "locality",
+    "internet_plan_name",
+    "internet_plan_price",
 )
 # The fields POST /clients/resolve accepts: the cheapest, then the most selective check first.
 RESOLVE_FIELDS: tuple[str, ...] = ("internet_plan_price", "name", "address", "internet_plan_name")
@@ -184,12 +190,16 @@ def _matcher(field_name: str, value: Any, tolerance: float) -> Predicate:
 
 def _compile(claims: Mapping[str, Any], tolerance: float) -> list[tuple[str, Predicate]]:
     """Return (field, predicate) for every supported, non-null claim, in request order."""
-    return [(name, _matcher(name, value, tolerance)) for name, value in claims.items()
-            if name in SUPPORTED_FIELDS and value is not None]
+    return [
+        (name, _matcher(name, value, tolerance))
+        for name, value in claims.items()
+        if name in SUPPORTED_FIELDS and value is not None
+    ]
 
 
-def match_fields(client: Client, claims: Mapping[str, Any], *,
-                 price_tolerance: float = 1.0) -> list[str]:
+def match_fields(
+    client: Client, claims: Mapping[str, Any], *, price_tolerance: float = 1.0
+) -> list[str]:
     """Return the names of the claims that truly match ``client``, in request order."""
     return [name for name, matches in _compile(claims, price_tolerance) if matches(client)]
 
@@ -199,8 +209,9 @@ def _count(number: int) -> str:
     return f"{number} field" if number == 1 else f"{number} fields"
 
 
-def verify(client: Client, claims: Mapping[str, Any], *, min_fields: int,
-           price_tolerance: float = 1.0) -> VerificationResult:
+def verify(
+    client: Client, claims: Mapping[str, Any], *, min_fields: int, price_tolerance: float = 1.0
+) -> VerificationResult:
     """Check ``claims``; valid when at least ``min_fields`` identifying claims match.
 
     City and locality (``WEAK_FIELDS``) are reported when they match but do not count.
@@ -219,8 +230,13 @@ def verify(client: Client, claims: Mapping[str, Any], *, min_fields: int,
     return VerificationResult(False, matched, message, unmatched)
 
 
-def resolve_candidates(clients: Iterable[Client], claims: Mapping[str, Any], *,
-                       min_fields: int = 3, price_tolerance: float = 1.0) -> list[Client]:
+def resolve_candidates(
+    clients: Iterable[Client],
+    claims: Mapping[str, Any],
+    *,
+    min_fields: int = 3,
+    price_tolerance: float = 1.0,
+) -> list[Client]:
     """Return every client that all the given resolve claims match (none when too few given)."""
     given = {name: claims[name] for name in RESOLVE_FIELDS if claims.get(name) is not None}
     if len(given) < max(1, min_fields):

@@ -28,21 +28,31 @@ def upstream_budget(config: Mapping[str, Any]) -> float:
 def build_upstream(config: Mapping[str, Any]) -> WispHubClient:
     """Return the WispHub Net client configured by ``config``."""
     return WispHubClient(
-        config["WISPHUB_NET_HOST"], config["WISPHUB_NET_KEY"],
+        config["WISPHUB_NET_HOST"],
+        config["WISPHUB_NET_KEY"],
         connect_timeout=config["UPSTREAM_CONNECT_TIMEOUT"],
         read_timeout=config["UPSTREAM_READ_TIMEOUT"],
-        retries=config["UPSTREAM_RETRIES"], backoff=config["UPSTREAM_BACKOFF"],
-        pool_size=config["UPSTREAM_POOL_SIZE"], page_size=config["UPSTREAM_PAGE_SIZE"],
+        retries=config["UPSTREAM_RETRIES"],
+        backoff=config["UPSTREAM_BACKOFF"],
+        pool_size=config["UPSTREAM_POOL_SIZE"],
+        page_size=config["UPSTREAM_PAGE_SIZE"],
         max_parallel_pages=config["UPSTREAM_MAX_PARALLEL_PAGES"],
     )
 
 
 def _store(name: str, config: Mapping[str, Any], backend: Any, load, build, ttl: int):
     return SnapshotStore(
-        name, backend=backend, load=load, build=build, ttl=ttl,
-        stale_max_age=config["STALE_MAX_AGE"], refresh_fraction=config["REFRESH_AHEAD_FRACTION"],
-        breaker=CircuitBreaker(threshold=config["CIRCUIT_FAILURE_THRESHOLD"],
-                               reset_seconds=config["CIRCUIT_RESET_SECONDS"]),
+        name,
+        backend=backend,
+        load=load,
+        build=build,
+        ttl=ttl,
+        stale_max_age=config["STALE_MAX_AGE"],
+        refresh_fraction=config["REFRESH_AHEAD_FRACTION"],
+        breaker=CircuitBreaker(
+            threshold=config["CIRCUIT_FAILURE_THRESHOLD"],
+            reset_seconds=config["CIRCUIT_RESET_SECONDS"],
+        ),
         wait_seconds=upstream_budget(config),
     )
 
@@ -53,20 +63,48 @@ def build_services(app: Flask) -> Services:
     with app.app_context():
         backend = cache.cache  # the cachelib backend, usable outside a request
     upstream = build_upstream(config)
-    clients = _store("clients", config, backend, upstream.list_clients, ClientSnapshot,
-                     config["CLIENTS_CACHE_TTL"])
-    plans = _store("plans", config, backend,
-                   lambda: load_plans(upstream, config["UPSTREAM_MAX_PARALLEL_PAGES"]),
-                   PlanSnapshot, config["PLANS_CACHE_TTL"])
-    directory = ClientDirectory(clients, upstream, backend, lookup_ttl=config["LOOKUP_CACHE_TTL"],
-                                not_found_ttl=config["NOT_FOUND_CACHE_TTL"])
-    limiter = FailureLimiter(_counter(config, backend), max_failures=config["VERIFY_MAX_FAILURES"],
-                             window_seconds=config["VERIFY_WINDOW_SECONDS"])
-    identity = IdentityService(directory, limiter, min_fields=config["VERIFY_MIN_FIELDS"],
-                               resolve_min_fields=config["RESOLVE_MIN_FIELDS"],
-                               price_tolerance=config["VERIFY_PRICE_TOLERANCE"])
-    return Services(upstream=upstream, directory=directory, plans=PlanCatalog(plans),
-                    identity=identity, stores=[clients, plans])
+    clients = _store(
+        "clients",
+        config,
+        backend,
+        upstream.list_clients,
+        ClientSnapshot,
+        config["CLIENTS_CACHE_TTL"],
+    )
+    plans = _store(
+        "plans",
+        config,
+        backend,
+        lambda: load_plans(upstream, config["UPSTREAM_MAX_PARALLEL_PAGES"]),
+        PlanSnapshot,
+        config["PLANS_CACHE_TTL"],
+    )
+    directory = ClientDirectory(
+        clients,
+        upstream,
+        backend,
+        lookup_ttl=config["LOOKUP_CACHE_TTL"],
+        not_found_ttl=config["NOT_FOUND_CACHE_TTL"],
+    )
+    limiter = FailureLimiter(
+        _counter(config, backend),
+        max_failures=config["VERIFY_MAX_FAILURES"],
+        window_seconds=config["VERIFY_WINDOW_SECONDS"],
+    )
+    identity = IdentityService(
+        directory,
+        limiter,
+        min_fields=config["VERIFY_MIN_FIELDS"],
+        resolve_min_fields=config["RESOLVE_MIN_FIELDS"],
+        price_tolerance=config["VERIFY_PRICE_TOLERANCE"],
+    )
+    return Services(
+        upstream=upstream,
+        directory=directory,
+        plans=PlanCatalog(plans),
+        identity=identity,
+        stores=[clients, plans],
+    )
 
 
 def _counter(config: Mapping[str, Any], backend: Any):
