@@ -65,8 +65,10 @@ def _make_api(app: Flask) -> Any:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
+    from wisphub_api import docs
+
+    docs.init_app(app)  # Swagger UI's files from a pinned package, so /docs works offline
     api = WispHubOpenApi(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
     api.spec.components.security_scheme(
         "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
