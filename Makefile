@@ -48,3 +48,23 @@ clean: ## Remove caches and results (keeps .venv/)
 LOADTEST_DEPS = install-dev
 
 -include mk/*.mk
+
+# The MCP server for AI agents (wisphub_mcp, docs/mcp.md). It calls the API at WISPHUB_MCP_API_URL
+# (default: `make serve` on :8000) with the bot key WISPHUB_MCP_API_KEY (environment, then .env,
+# then the demo key of .env.example). MCP hosts that start it over stdio run
+# `.venv/bin/python -m wisphub_mcp` themselves, so that make's own output never reaches stdout.
+MCP_TRANSPORT ?= http
+
+$(VENV)/.installed-mcp: requirements-mcp.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-mcp.txt
+	touch $@
+
+# The test suite runs the MCP server's tests too.
+$(VENV)/.installed-dev: requirements-mcp.txt
+
+.PHONY: install-mcp mcp
+
+install-mcp: $(VENV)/.installed-mcp ## Install the MCP server's dependencies (the official MCP SDK)
+
+mcp: install-mcp ## Start the MCP server for AI agents on :8002/mcp (MCP_TRANSPORT=stdio for stdio)
+	@$(PY) -m wisphub_mcp --transport $(MCP_TRANSPORT) --env-file .env --env-file .env.example
