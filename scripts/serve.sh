@@ -4,7 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
-SANDBOX_PORT=${SANDBOX_PORT:-8001}
 
 # The value a variable has in the environment, else in .env, else in .env.example (if asked).
 setting() {
@@ -24,6 +23,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+SANDBOX_PORT=$(setting SANDBOX_PORT)
+SANDBOX_PORT=${SANDBOX_PORT:-8001}
+
 if [ -z "$(setting WISPHUB_NET_HOST)" ]; then
   echo "WISPHUB_NET_HOST is not set: starting the WispHub Net sandbox on 127.0.0.1:${SANDBOX_PORT}"
   "$VENV/bin/python" -m wisphub_api.sandbox --host 127.0.0.1 --port "$SANDBOX_PORT" &
@@ -37,7 +39,10 @@ PY
   export WISPHUB_NET_HOST="http://127.0.0.1:${SANDBOX_PORT}"
   export WISPHUB_NET_KEY
   WISPHUB_NET_KEY=$(setting WISPHUB_NET_KEY .env.example)
-  export APP_ENV=${APP_ENV:-$(setting APP_ENV .env.example)}
+  # The sandbox and its demo keys are for development; production refuses the demo key. Only an
+  # APP_ENV set in the environment overrides that (one in .env is meant for a real WispHub host).
+  export APP_ENV=${APP_ENV:-development}
+  echo "APP_ENV=${APP_ENV} (sandbox)"
 fi
 export WISPHUB_INTERNAL_API_KEY
 WISPHUB_INTERNAL_API_KEY=$(setting WISPHUB_INTERNAL_API_KEY .env.example)

@@ -9,12 +9,15 @@ import pytest
 
 from wisphub_api.config import _SETTINGS, DEMO_API_KEY
 from wisphub_api.sandbox.options import DEMO_API_KEY as SANDBOX_DEMO_KEY
+from wisphub_mcp.config import SETTING_NAMES as MCP_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 README = (ROOT / "README.md").read_text()
 # Read by gunicorn.conf.py rather than by the app.
 SERVER_SETTINGS = ["PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"]
+# Read by scripts/serve.sh and by the MCP server (tests/test_mcp_config.py checks the latter).
+OTHER_SETTINGS = ["SANDBOX_PORT", *MCP_SETTINGS]
 
 
 def example_values() -> dict[str, str]:
@@ -34,7 +37,7 @@ def test_setting_is_in_the_readme_table(name):
 
 
 def test_env_example_lists_nothing_unknown():
-    assert set(example_values()) <= {*_SETTINGS, *SERVER_SETTINGS}
+    assert set(example_values()) <= {*_SETTINGS, *SERVER_SETTINGS, *OTHER_SETTINGS}
 
 
 def test_env_example_keys_are_the_demo_keys():
