@@ -162,13 +162,19 @@ def test_by_service_id_finds_client_7(api):
     assert response.json["address"] == "BELLAVISTA"
 
 
-@pytest.mark.parametrize(
-    ("path", "status"), [("999999", 404), ("abc", 404), ("-1", 404), ("7.5", 404)]
-)
-def test_by_service_id_unknown_or_malformed_is_404(api, path, status):
+def test_by_service_id_unknown_is_404(api):
+    response = api.get("/api/v1/clients/by-service-id/999999", headers=AUTH)
+    assert response.status_code == 404
+    assert response.json["code"] == "client_not_found"
+
+
+@pytest.mark.parametrize("path", ["abc", "-1", "7.5", "0", "\uff17", "99999999999"])
+def test_by_service_id_malformed_says_what_is_wrong(api, path):
     response = api.get(f"/api/v1/clients/by-service-id/{path}", headers=AUTH)
-    assert response.status_code == status
-    assert response.is_json
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_error"
+    assert "service_id" in response.json["errors"]
+    assert "service_id" in response.json["detail"]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from cachelib import SimpleCache
 from tests.support.factories import make_client
 from wisphub_api.services.breaker import CircuitBreaker
 from wisphub_api.services.directory import ClientDirectory, ClientSnapshot, document_key
+from wisphub_api.services.errors import ClientNotFound
 from wisphub_api.services.snapshots import SnapshotStore
-from wisphub_api.upstream.errors import UpstreamNotFound, UpstreamUnavailable
+from wisphub_api.upstream.errors import UpstreamUnavailable
 
 ESPERANZA = make_client(
     7,
@@ -95,7 +96,7 @@ def test_cold_lookup_not_found_with_listing_down_is_an_upstream_error():
 def test_cold_lookup_not_found_asks_the_directory_before_404():
     upstream = FakeUpstream([ESPERANZA], listing_fails=False)
     directory = make_directory(upstream)
-    with pytest.raises(UpstreamNotFound):
+    with pytest.raises(ClientNotFound):
         directory.by_document("555")
     assert directory.store.peek() is not None  # the directory is now warm
 

@@ -282,7 +282,7 @@ def test_refresh_builds_each_snapshot_view_once_under_concurrent_reads(make_app,
     app = fault_app(make_app, sandbox_clean, REFRESH_AHEAD_FRACTION=0.5)
     assert app.test_client().get("/api/v1/clients/", headers=AUTH).status_code == 200
     events: list[str] = []
-    app.extensions["wisphub_api.services"].stores[0].listeners.append(
+    app.extensions["wisphub_api.services"].stores["clients"].listeners.append(
         lambda _name, event: events.append(event)
     )
     stop = time.monotonic() + 2.5

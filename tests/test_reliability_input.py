@@ -235,10 +235,11 @@ VALID_BODY = {
 @pytest.mark.parametrize(
     "value", ["abc", "1.5", "-3", "0x10", "1e3", "%20", "7%00", "7;1", "9" * 30, "9" * 5000]
 )
-def test_id_path_parameter_that_is_no_id_is_404(api, method, template, value):
+def test_id_path_parameter_that_is_no_id_is_422_naming_it(api, method, template, value):
     response = send(api, method, template.format(value), VALID_BODY[method])
-    assert response.status_code == 404
-    assert response.is_json
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_error"
+    assert set(response.json["errors"]) == {"plan_id" if "plans" in template else "service_id"}
 
 
 ALL_ROUTES = {

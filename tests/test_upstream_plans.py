@@ -28,7 +28,7 @@ def test_list_plans_one_page_gives_summaries_with_canonical_types(mock, upstream
         (439221, "PCQ"),
         (439222, "PPPoE"),
     ]
-    assert plans[0].to_public() == {"plan_id": 439219, "name": "PLAN 10MB", "type": "PPPoE"}
+    assert plans[0] == PlanSummary(plan_id=439219, name="PLAN 10MB", type="PPPoE")
 
 
 def test_list_plans_reads_every_page(mock):
@@ -59,14 +59,8 @@ def test_get_plan_pppoe_reads_pppoe_route(mock, upstream):
         ],
     )
     detail = upstream.get_plan(PlanSummary(439222, "PLAN 700M FIBRA", "PPPoE"))
-    assert detail.to_public() == {
-        "plan_id": 439222,
-        "name": "PLAN 700M FIBRA",
-        "type": "PPPoE",
-        "price": 199900.0,
-        "download_speed": "700M",
-        "upload_speed": "350M",
-    }
+    assert (detail.plan_id, detail.name, detail.type) == (439222, "PLAN 700M FIBRA", "PPPoE")
+    assert (detail.price, detail.download_speed, detail.upload_speed) == (199900.0, "700M", "350M")
     assert detail.description == "Fibra óptica simétrica"
 
 

@@ -5,12 +5,7 @@ from typing import Any
 import pytest
 
 from tests.support.factories import make_client
-from wisphub_api.services.verification import (
-    VerificationResult,
-    match_fields,
-    resolve_candidates,
-    verify,
-)
+from wisphub_api.services.verification import VerificationResult, resolve_candidates, verify
 
 ESPERANZA = make_client(
     7,
@@ -24,6 +19,11 @@ ESPERANZA = make_client(
     internet_plan_price=40000.0,
     service_status="Activo",
 )
+
+
+def match_fields(client: Any, claims: dict[str, Any], *, price_tolerance: float = 1.0) -> list[str]:
+    """Return the claims that match ``client``, in request order (what verify reports)."""
+    return verify(client, claims, min_fields=1, price_tolerance=price_tolerance).matched_fields
 
 
 def matches(field: str, claim: Any, stored: Any) -> bool:

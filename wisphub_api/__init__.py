@@ -18,7 +18,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wisphub_api import auth, errors, extensions, http, observability
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
-    from wisphub_api.services import init_services
 
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(load_config() if config is None else {})
@@ -32,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     http.init_app(app)
-    init_services(app)
+    extensions.init_services(app)
     observability.init_app(app)  # after the services, so their cache and upstream calls count
     register_blueprints(app, api)
     return app
@@ -53,6 +52,7 @@ def _make_api(app: Flask) -> Any:
     """Bind a flask-smorest ``Api`` (the OpenAPI document and the /docs page) to ``app``."""
     from flask_smorest import Api
 
+    from wisphub_api.extensions import API_KEY
     from wisphub_api.schemas.common import ErrorSchema
 
     class WispHubOpenApi(Api):
@@ -74,7 +74,7 @@ def _make_api(app: Flask) -> Any:
         "ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "X-API-Key"}
     )
     api.spec.options["security"] = [{"ApiKeyAuth": []}]
-    app.extensions["wisphub_api.api"] = api
+    app.extensions[API_KEY] = api
     return api
 
 

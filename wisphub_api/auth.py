@@ -6,14 +6,10 @@ import hmac
 
 from flask import Flask, current_app, request
 
-from wisphub_api.errors import ApiError
+from wisphub_api.errors import Unauthorized
 
 HEADER = "X-API-Key"
 PROTECTED_PREFIX = "/api/"
-
-
-class Unauthorized(ApiError):
-    status, code, detail = 401, "unauthorized", "A valid X-API-Key header is required."
 
 
 def key_is_valid(candidate: str, accepted: list[str]) -> bool:

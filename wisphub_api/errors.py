@@ -5,11 +5,20 @@ from __future__ import annotations
 import logging
 import math
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from wisphub_api.services.errors import (
+    AmbiguousClient,
+    ClientNotFound,
+    NoClientMatches,
+    PlanNotFound,
+    ServiceError,
+    VerificationLocked,
+)
 from wisphub_api.upstream.errors import (
     UpstreamAuthError,
     UpstreamBadResponse,
@@ -22,8 +31,54 @@ from wisphub_api.upstream.errors import (
 logger = logging.getLogger("wisphub_api.errors")
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The HTTP answer of one kind of error; ``detail`` may name the error's attributes."""
+
+    status: int
+    code: str
+    detail: str
+
+
+# Every error a service or the upstream client raises, and how it is answered. Looked up along the
+# exception's class hierarchy, so a subclass without an entry is answered as its parent.
+# Details never echo an upstream body or a caller's value.
+ANSWERS: dict[type[Exception], Answer] = {
+    ClientNotFound: Answer(404, "client_not_found", "No client has this {what}."),
+    NoClientMatches: Answer(404, "client_not_found", "No client matches these details."),
+    AmbiguousClient: Answer(
+        409, "ambiguous_client", "More than one client matches these details; add another field."
+    ),
+    PlanNotFound: Answer(404, "plan_not_found", "No plan has this id."),
+    VerificationLocked: Answer(
+        429,
+        "verification_locked",
+        "Too many failed verifications for this service; retry later.",
+    ),
+    UpstreamTimeout: Answer(504, "upstream_timeout", "WispHub Net did not answer in time."),
+    UpstreamUnavailable: Answer(503, "upstream_unavailable", "WispHub Net is unavailable."),
+    UpstreamAuthError: Answer(
+        502, "upstream_auth", "WispHub Net refused this service's credentials."
+    ),
+    UpstreamNotFound: Answer(404, "not_found", "The resource was not found in WispHub Net."),
+    UpstreamBadResponse: Answer(
+        502, "upstream_bad_response", "WispHub Net gave an unusable answer."
+    ),
+    UpstreamError: Answer(502, "upstream_error", "WispHub Net gave an unusable answer."),
+}
+
+
+def answer_for(error: Exception) -> Answer | None:
+    """Return the answer of ``error``'s class or of its nearest ancestor in ``ANSWERS``."""
+    for kind in type(error).__mro__:
+        answer = ANSWERS.get(kind)
+        if answer is not None:
+            return answer
+    return None
+
+
 class ApiError(Exception):
-    """An answer other than success, raised anywhere below a view."""
+    """An answer other than success, raised by the HTTP layer (guards, request checks)."""
 
     status = 400
     code = "bad_request"
@@ -46,16 +101,29 @@ class ApiError(Exception):
         self.errors = errors
 
 
-class NotFound(ApiError):
-    status, code, detail = 404, "not_found", "The resource was not found."
+class Unauthorized(ApiError):
+    """The request lacks an accepted ``X-API-Key``."""
+
+    status, code, detail = 401, "unauthorized", "A valid X-API-Key header is required."
 
 
-class Conflict(ApiError):
-    status, code, detail = 409, "conflict", "The request matches more than one resource."
+class PayloadTooLarge(ApiError):
+    """The request body is over ``MAX_CONTENT_LENGTH``."""
+
+    status, code, detail = 413, "payload_too_large", "The request body is too large."
 
 
-class TooManyRequests(ApiError):
-    status, code, detail = 429, "too_many_requests", "Too many requests; retry later."
+class UnsupportedMediaType(ApiError):
+    """A body was sent in something other than JSON."""
+
+    status, code = 415, "unsupported_media_type"
+    detail = "The request body must be JSON (Content-Type: application/json)."
+
+
+class InvalidParameters(ApiError):
+    """Query or path parameters that are unknown, repeated or of the wrong form."""
+
+    status, code, detail = 422, "validation_error", "Some fields have invalid values."
 
 
 # Werkzeug's own exception names, made stable machine codes.
@@ -78,23 +146,13 @@ _HTTP_CODES = {
 
 _HTTP_DETAILS = {
     400: "The request is malformed.",
-    401: "A valid X-API-Key header is required.",
+    401: Unauthorized.detail,
     404: "The requested URL was not found.",
     405: "The method is not allowed for this URL.",
-    413: "The request body is too large.",
-    415: "The request body must be JSON (Content-Type: application/json).",
+    413: PayloadTooLarge.detail,
+    415: UnsupportedMediaType.detail,
     500: "An internal error occurred.",
 }
-
-# Upstream exception -> (status, code, detail). Details never echo the upstream body.
-_UPSTREAM_ANSWERS: list[tuple[type[UpstreamError], int, str, str]] = [
-    (UpstreamTimeout, 504, "upstream_timeout", "WispHub Net did not answer in time."),
-    (UpstreamUnavailable, 503, "upstream_unavailable", "WispHub Net is unavailable."),
-    (UpstreamAuthError, 502, "upstream_auth", "WispHub Net refused this service's credentials."),
-    (UpstreamNotFound, 404, "not_found", "The resource was not found in WispHub Net."),
-    (UpstreamBadResponse, 502, "upstream_bad_response", "WispHub Net gave an unusable answer."),
-    (UpstreamError, 502, "upstream_error", "WispHub Net gave an unusable answer."),
-]
 
 
 def error_response(
@@ -104,7 +162,7 @@ def error_response(
     *,
     headers: dict[str, str] | None = None,
     errors: dict[str, Any] | None = None,
-):
+) -> Response:
     """Build the JSON answer for one error."""
     body: dict[str, Any] = {"detail": detail, "code": code}
     if errors:
@@ -116,7 +174,7 @@ def error_response(
 
 
 def _validation_status(messages: dict[str, Any]) -> int:
-    """Return 400 when fields are only missing, 422 when a value is wrong (DESIGN.md)."""
+    """Return 400 when fields are only missing, 422 when a value is wrong (the HTTP contract)."""
     texts: list[str] = []
 
     def collect(node: Any) -> None:
@@ -136,7 +194,7 @@ def _validation_status(messages: dict[str, Any]) -> int:
     return 400 if only_missing else 422
 
 
-def handle_http_exception(error: HTTPException):
+def handle_http_exception(error: HTTPException) -> Response:
     """Answer a werkzeug/webargs HTTP exception as JSON."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -150,7 +208,7 @@ def handle_http_exception(error: HTTPException):
             if location in {"json", "query", "view_args", "path"} and isinstance(inner, dict):
                 messages = inner
         status = _validation_status(messages)
-        detail = (
+        detail = data.get("detail") or (
             "Required fields are missing." if status == 400 else "Some fields have invalid values."
         )
         return error_response(
@@ -164,25 +222,27 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, code, detail, headers=headers)
 
 
-def handle_api_error(error: ApiError):
-    """Answer an ``ApiError`` raised by a view or a service."""
+def handle_api_error(error: ApiError) -> Response:
+    """Answer an ``ApiError`` raised by the HTTP layer."""
     return error_response(
         error.status, error.code, error.detail, headers=error.headers, errors=error.errors
     )
 
 
-def handle_upstream_error(error: UpstreamError):
-    """Answer a failure of WispHub Net that no cached data could cover."""
-    for kind, status, code, detail in _UPSTREAM_ANSWERS:
-        if isinstance(error, kind):
-            logger.warning("upstream failure answered %s (%s)", status, type(error).__name__)
-            retry_after = getattr(error, "retry_after", None)  # an open circuit knows when
-            headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after else None
-            return error_response(status, code, detail, headers=headers)
-    raise AssertionError("unreachable: UpstreamError is the last entry")  # pragma: no cover
+def handle_known_error(error: Exception) -> Response:
+    """Answer a service or upstream error through ``ANSWERS``."""
+    answer = answer_for(error)
+    if answer is None:  # pragma: no cover - only registered for classes with an answer
+        return handle_unexpected(error)
+    if isinstance(error, UpstreamError):
+        logger.warning("upstream failure answered %s (%s)", answer.status, type(error).__name__)
+    retry_after = getattr(error, "retry_after", None)  # a lock or an open circuit knows when
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after else None
+    detail = answer.detail.format_map(vars(error)) if "{" in answer.detail else answer.detail
+    return error_response(answer.status, answer.code, detail, headers=headers)
 
 
-def handle_unexpected(error: Exception):
+def handle_unexpected(error: Exception) -> Response:
     """Answer any other exception with a 500 that reveals nothing."""
     # The exception's message may hold caller data; log its type and frames only.
     frames = "".join(traceback.format_tb(error.__traceback__))
@@ -194,5 +254,6 @@ def init_app(app: Flask) -> None:
     """Register the error handlers on ``app``."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ApiError, handle_api_error)
-    app.register_error_handler(UpstreamError, handle_upstream_error)
+    app.register_error_handler(ServiceError, handle_known_error)
+    app.register_error_handler(UpstreamError, handle_known_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-from wisphub_api.errors import ApiError
+from wisphub_api.errors import PayloadTooLarge, UnsupportedMediaType
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -14,15 +14,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-class PayloadTooLarge(ApiError):
-    status, code, detail = 413, "payload_too_large", "The request body is too large."
-
-
-class UnsupportedMediaType(ApiError):
-    status, code = 415, "unsupported_media_type"
-    detail = "The request body must be JSON (Content-Type: application/json)."
 
 
 def require_json_body() -> None:

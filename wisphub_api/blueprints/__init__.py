@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import NotFound
+
+if TYPE_CHECKING:
+    from flask_smorest import Api
 
 # Versioned prefix (documented in OpenAPI) and the alias kept for bots written against the
 # public FastAPI middleware; both serve the same handlers.
 API_PREFIXES = ("/api/v1", "/api")
 
 
-def register_blueprints(app: Flask, api) -> None:
+def register_blueprints(app: Flask, api: Api) -> None:
     """Register the blueprints of ``app`` on ``api``."""
     from wisphub_api.blueprints import clients, health, plans, search, verification
+    from wisphub_api.blueprints.common import (
+        ID_CONVERTERS,
+        id_param_schema,
+        refuse_repeated_parameters,
+    )
 
+    for name, converter in ID_CONVERTERS.items():
+        app.url_map.converters[name] = converter
+        api.register_converter(converter, id_param_schema)
+    app.before_request(refuse_repeated_parameters)
+    app.register_error_handler(NotFound, _explain_not_found)
     api.register_blueprint(health.bp)
     # search and verification routes start with /clients/ too: register them before the
     # clients blueprint's converters would see them (Flask orders rules by specificity anyway).
@@ -30,3 +46,15 @@ def register_blueprints(app: Flask, api) -> None:
     schemas["VerifyRequest"]["minProperties"] = app.config["VERIFY_MIN_FIELDS"]
     schemas["ResolveRequest"]["minProperties"] = app.config["RESOLVE_MIN_FIELDS"]
     schemas["ClientUpdate"]["minProperties"] = 1
+
+
+def _explain_not_found(error: NotFound) -> Response:
+    """Answer a 404, or a 422 when the URL is an id route with a malformed id in it."""
+    from wisphub_api import errors
+    from wisphub_api.blueprints.common import bad_id_parameters
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    invalid = bad_id_parameters(app, request.path, request.method)
+    if invalid is not None:
+        return errors.handle_api_error(invalid)
+    return errors.handle_http_exception(error)

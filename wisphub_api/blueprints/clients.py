@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+
 from wisphub_api.blueprints.common import (
     cached_body,
     documents_errors,
@@ -11,19 +13,17 @@ from wisphub_api.blueprints.common import (
     no_query_parameters,
 )
 from wisphub_api.blueprints.parsing import Blueprint
-from wisphub_api.errors import NotFound
+from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema, ClientUpdateSchema
-from wisphub_api.services import current_services
-from wisphub_api.upstream.errors import UpstreamNotFound
 
 bp = Blueprint("clients", __name__, description="Look up the ISP's subscribers.")
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)
 @bp.response(200, ClientSchema(many=True))
 @documents_errors(bp, 422)
 @no_query_parameters
-def list_clients():
+def list_clients() -> Response:
     """List every client.
 
     Served from the cached snapshot, pre-serialised once per snapshot; send ``If-None-Match``
@@ -33,55 +33,45 @@ def list_clients():
     return cached_body(snapshot.listing, state)
 
 
-def _found(lookup, value: Any, what: str):
-    try:
-        client, state = lookup(value)
-    except UpstreamNotFound:
-        raise NotFound(f"No client has this {what}.", code="client_not_found") from None
-    return json_answer(client.to_public(), state)
-
-
 @bp.get("/by-document/<string(maxlength=40):document>")
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 404, 422)
 @no_query_parameters
-def get_by_document(document: str):
+def get_by_document(document: str) -> Response:
     """Find the client holding an identity document (its active service first)."""
-    return _found(current_services().directory.by_document, document, "document")
+    client, state = current_services().directory.by_document(document)
+    return json_answer(client.to_public(), state)
 
 
 @bp.get("/by-phone/<string(maxlength=60):phone>")
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 404, 422)
 @no_query_parameters
-def get_by_phone(phone: str):
+def get_by_phone(phone: str) -> Response:
     """Find the client reachable at a phone number (spaces, dashes and +57 accepted)."""
-    return _found(current_services().directory.by_phone, phone, "phone")
+    client, state = current_services().directory.by_phone(phone)
+    return json_answer(client.to_public(), state)
 
 
-@bp.get("/by-service-id/<int:service_id>")
+@bp.get("/by-service-id/<service_id:service_id>")
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 404, 422)
 @no_query_parameters
-def get_by_service_id(service_id: int):
+def get_by_service_id(service_id: int) -> Response:
     """Find the client of one service."""
-    return _found(current_services().directory.by_service_id, service_id, "service id")
+    client, state = current_services().directory.by_service_id(service_id)
+    return json_answer(client.to_public(), state)
 
 
-@bp.put("/<int:service_id>")
+@bp.put("/<service_id:service_id>")
 @bp.arguments(ClientUpdateSchema)
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 400, 404, 413, 415, 422)
 @no_query_parameters
-def update_client(fields: dict[str, Any], service_id: int):
+def update_client(fields: dict[str, Any], service_id: int) -> dict[str, Any]:
     """Change profile fields in WispHub Net, then show the updated client.
 
     The write goes upstream first; when it fails nothing changes here and the answer is a
     502, 503 or 504.
     """
-    directory = current_services().directory
-    try:
-        client = directory.update_profile(service_id, fields)
-    except UpstreamNotFound:
-        raise NotFound("No client has this service id.", code="client_not_found") from None
-    return client.to_public()
+    return current_services().directory.update_profile(service_id, fields).to_public()

@@ -6,9 +6,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 
-from wisphub_api.errors import ApiError
+from wisphub_api.errors import InvalidParameters
 from wisphub_api.schemas.common import ErrorSchema
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState
@@ -53,15 +55,120 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.args:
             unknown = {name: ["Unknown field."] for name in request.args}
-            raise ApiError(
-                "This route takes no query parameters.",
-                status=422,
-                code="validation_error",
-                errors=unknown,
-            )
+            raise InvalidParameters("This route takes no query parameters.", errors=unknown)
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def refuse_repeated_parameters() -> None:
+    """Refuse ``?q=a&q=b``: taking one value would silently drop the other."""
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated and request.path.startswith("/api/"):
+        errors = {name: ["Given more than once."] for name in repeated}
+        raise InvalidParameters("A query parameter was given more than once.", errors=errors)
+
+
+# Largest id WispHub uses (a PostgreSQL integer); longer digit strings are not ids.
+MAX_ID = 2**31 - 1
+
+
+def _valid_id(value: str) -> bool:
+    # Length first: int() of thousands of digits is slow, and refused past 4,300.
+    return len(value) <= 10 and value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
+
+
+class IdConverter(BaseConverter):
+    """A positive whole-number id of ASCII digits in a path (fullwidth digits are no id)."""
+
+    regex = r"[0-9]{1,10}"
+    part_isolating = True
+    parameter = "id"  # the name the caller sees in ``errors``
+
+    def to_python(self, value: str) -> int:
+        """Return the id; an out-of-range number does not match the route."""
+        if not _valid_id(value):
+            raise ValidationError()
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        """Write an id back into a URL."""
+        return str(int(value))
+
+
+class ServiceIdConverter(IdConverter):
+    """``<service_id:service_id>``: a WispHub service id."""
+
+    parameter = "service_id"
+
+
+class PlanIdConverter(IdConverter):
+    """``<plan_id:plan_id>``: a WispHub internet plan id."""
+
+    parameter = "plan_id"
+
+
+ID_CONVERTERS: dict[str, type[IdConverter]] = {
+    "service_id": ServiceIdConverter,
+    "plan_id": PlanIdConverter,
+}
+
+
+class _AnySegment(BaseConverter):
+    """Whatever stands where an id should (the shadow map of ``bad_id_parameters``)."""
+
+    regex = r"[^/]+"
+    part_isolating = True
+    parameter = "id"
+
+
+SHADOW_KEY = "wisphub_api.id_shadow_map"
+
+
+def _shadow_map(url_map: Map) -> Map:
+    """Return the id routes of ``url_map`` with any segment accepted where an id goes."""
+    rules = [
+        Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
+        for rule in url_map.iter_rules()
+        if any(isinstance(c, IdConverter) for c in rule._converters.values())
+    ]
+    converters = {
+        name: type(f"Any{kind.__name__}", (_AnySegment,), {"parameter": kind.parameter})
+        for name, kind in ID_CONVERTERS.items()
+    }
+    return Map(rules, converters=converters)
+
+
+def bad_id_parameters(app: Flask, path: str, method: str) -> InvalidParameters | None:
+    """Explain a 404 whose path is an id route with something other than an id in it.
+
+    Only consulted for a 404: ``PUT /clients/search`` stays a 405, while
+    ``GET /clients/by-service-id/abc`` says that ``service_id`` must be a number.
+    """
+    shadow = app.extensions.get(SHADOW_KEY)
+    if shadow is None:
+        shadow = app.extensions[SHADOW_KEY] = _shadow_map(app.url_map)
+    try:
+        rule, values = shadow.bind("").match(path, method, return_rule=True)
+    except HTTPException:
+        return None
+    bad = [
+        converter.parameter
+        for name, converter in rule._converters.items()
+        if isinstance(converter, _AnySegment) and not _valid_id(str(values[name]))
+    ]
+    if not bad:
+        return None
+    message = f"Must be a whole number between 1 and {MAX_ID}."
+    return InvalidParameters(
+        f"The {bad[0]} in the URL must be a whole number.",
+        errors={name: [message] for name in bad},
+    )
+
+
+def id_param_schema(converter: BaseConverter) -> dict[str, Any]:
+    """Describe an ``IdConverter`` parameter in OpenAPI."""
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 _ERROR_DESCRIPTIONS = {

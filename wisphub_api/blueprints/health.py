@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wisphub_api import __version__
 from wisphub_api.blueprints.parsing import Blueprint
+from wisphub_api.extensions import current_services
 from wisphub_api.schemas.health import LivenessSchema, ReadinessSchema
-from wisphub_api.services import current_services
 
 bp = Blueprint("health", __name__, url_prefix="/health", description="Is the service up?")
 
@@ -27,7 +27,7 @@ def readiness():
 
     503 until the client snapshot is loaded, so a load balancer sends no bot to a cold worker.
     """
-    services = current_services()
-    clients, plans = (store.status() for store in services.stores)
+    stores = current_services().stores
+    clients, plans = stores["clients"].status(), stores["plans"].status()
     body = {"status": "ready" if clients["warm"] else "warming", "clients": clients, "plans": plans}
     return body, 200 if clients["warm"] else 503

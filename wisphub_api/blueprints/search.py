@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from marshmallow import RAISE
 
 from wisphub_api.blueprints.common import documents_errors, json_answer
 from wisphub_api.blueprints.parsing import Blueprint
+from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.search import SearchQuerySchema
-from wisphub_api.services import current_services
 
 bp = Blueprint("search", __name__, description="Find subscribers by free text.")
 
@@ -19,7 +20,7 @@ bp = Blueprint("search", __name__, description="Find subscribers by free text.")
 @bp.arguments(SearchQuerySchema, location="query", unknown=RAISE)
 @bp.response(200, ClientSchema(many=True))
 @documents_errors(bp, 400, 422)
-def search_clients(args: dict[str, Any]):
+def search_clients(args: dict[str, Any]) -> Response:
     """Search clients by name, address, document or phone.
 
     Case, accents and word order do not matter, and one typo in a word of five letters or

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from wisphub_api.blueprints.common import documents_errors, no_query_parameters
+from flask import Response
+
+from wisphub_api.blueprints.common import documents_errors, json_answer, no_query_parameters
 from wisphub_api.blueprints.parsing import Blueprint
-from wisphub_api.errors import NotFound
+from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.verification import (
     ResolveRequestSchema,
     VerifyRequestSchema,
     VerifyResponseSchema,
 )
-from wisphub_api.services import current_services
-from wisphub_api.upstream.errors import UpstreamNotFound
 
 bp = Blueprint("verification", __name__, description="Confirm who a subscriber is.")
 
 
-@bp.post("/<int:service_id>/verify")
+@bp.post("/<service_id:service_id>/verify")
 @bp.arguments(VerifyRequestSchema)
 @bp.response(200, VerifyResponseSchema)
 @documents_errors(bp, 400, 404, 413, 415, 422, 429)
 @no_query_parameters
-def verify_client(claims: dict[str, Any], service_id: int):
+def verify_client(claims: dict[str, Any], service_id: int) -> Response:
     """Check claimed facts against the subscriber of a service.
 
     Text is compared by whole words after folding case, accents, punctuation and address
@@ -32,15 +32,13 @@ def verify_client(claims: dict[str, Any], service_id: int):
     the stored values. After too many failures for one service, the answer is 429 until the
     window passes.
     """
-    try:
-        result = current_services().identity.verify(service_id, claims)
-    except UpstreamNotFound:
-        raise NotFound("No client has this service id.", code="client_not_found") from None
-    return {
+    result, state = current_services().identity.verify(service_id, claims)
+    body = {
         "is_valid": result.is_valid,
         "matched_fields": list(result.matched_fields),
         "message": result.message,
     }
+    return json_answer(body, state)
 
 
 @bp.post("/resolve")
@@ -48,10 +46,11 @@ def verify_client(claims: dict[str, Any], service_id: int):
 @bp.response(200, ClientSchema)
 @documents_errors(bp, 400, 404, 409, 413, 415, 422)
 @no_query_parameters
-def resolve_client(claims: dict[str, Any]):
+def resolve_client(claims: dict[str, Any]) -> Response:
     """Find the one client matching a name, address, plan name and plan price.
 
-    404 when nobody matches, 409 when several do (never an arbitrary pick).
+    404 when nobody matches, 409 when several do (never an arbitrary pick). A name claim needs
+    at least two of the stored name's words: a first name alone never matches.
     """
-    client = current_services().identity.resolve(claims)
-    return client.to_public()
+    client, state = current_services().identity.resolve(claims)
+    return json_answer(client.to_public(), state)

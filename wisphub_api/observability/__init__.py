@@ -7,12 +7,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Give every answer a request id, log each request as JSON and count it for /metrics."""
-    from wisphub_api.observability import context, metrics, request_id
+    from wisphub_api.extensions import METRICS_KEY
+    from wisphub_api.observability import context, hooks, metrics, request_id
     from wisphub_api.observability import logging as json_logging
 
-    if metrics.EXTENSION_KEY in app.extensions:
+    if METRICS_KEY in app.extensions:
         return  # already wired: hooks registered twice would log and count twice
     context.install_middleware(app)
     request_id.init_app(app)
     json_logging.init_app(app)
-    metrics.init_app(app)
+    hooks.instrument_services(app, metrics.init_app(app))

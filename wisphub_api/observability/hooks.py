@@ -12,13 +12,15 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask
 
+from wisphub_api.extensions import SERVICES_KEY
+
 if TYPE_CHECKING:
     from wisphub_api.observability.metrics import AppMetrics
 
 logger = logging.getLogger("wisphub_api.metrics")
 
-SERVICES_KEY = "wisphub_api.services"
-_MARK = "_wisphub_api_instrumented"
+# Set in app.extensions once the services are hooked: hooks attached twice would count twice.
+INSTRUMENTED_KEY = "wisphub_api.instrumented"
 # "/api/clientes/123/perfil/" -> "/api/clientes/{id}/perfil/": one label value per route.
 _NUMERIC_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
@@ -39,10 +41,10 @@ def _attach(app: Flask, metrics: AppMetrics) -> bool:
     services = app.extensions.get(SERVICES_KEY)
     if services is None:
         return False
-    if getattr(services, _MARK, False):
+    if app.extensions.get(INSTRUMENTED_KEY):
         return True
-    setattr(services, _MARK, True)
-    for store in getattr(services, "stores", ()):
+    app.extensions[INSTRUMENTED_KEY] = True
+    for store in services.stores.values():
         store.listeners.append(_cache_listener(metrics, store))
     session = _session_of(services.upstream)
     if session is not None:

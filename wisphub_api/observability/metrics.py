@@ -24,12 +24,11 @@ from prometheus_client import (
     values,
 )
 
+from wisphub_api.extensions import METRICS_KEY, SERVICES_KEY
 from wisphub_api.observability.context import elapsed_seconds, route_template
 
 logger = logging.getLogger("wisphub_api.metrics")
 
-EXTENSION_KEY = "wisphub_api.metrics"
-SERVICES_KEY = "wisphub_api.services"
 # Served from a cached snapshot a request takes well under a millisecond; a cold load waits on
 # WispHub Net for seconds. The buckets span both.
 REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -141,7 +140,7 @@ def _error_code(response: Response) -> str:
 
 def record_request(response: Response) -> Response:
     """Count the request that ``response`` answers."""
-    metrics: AppMetrics = current_app.extensions[EXTENSION_KEY]
+    metrics: AppMetrics = current_app.extensions[METRICS_KEY]
     status = response.status_code
     metrics.observe_request(request.method, route_template(), status, elapsed_seconds())
     if status >= 400:
@@ -151,22 +150,19 @@ def record_request(response: Response) -> Response:
 
 def show_metrics() -> Response:
     """Show the metrics in Prometheus' text format."""
-    metrics: AppMetrics = current_app.extensions[EXTENSION_KEY]
+    metrics: AppMetrics = current_app.extensions[METRICS_KEY]
     services = current_app.extensions.get(SERVICES_KEY)
-    for store in getattr(services, "stores", ()):
+    for store in services.stores.values() if services is not None else ():
         metrics.observe_snapshot(store)
     return Response(metrics.render(), content_type=CONTENT_TYPE_LATEST)
 
 
 def init_app(app: Flask) -> AppMetrics:
     """Create the metrics of ``app``, count its requests and serve ``GET /metrics``."""
-    from wisphub_api.observability.hooks import instrument_services
-
     metrics = AppMetrics(shared=multiprocess_enabled())
-    app.extensions[EXTENSION_KEY] = metrics
+    app.extensions[METRICS_KEY] = metrics
     app.after_request(record_request)
     app.add_url_rule(
         "/metrics", endpoint="observability_metrics", view_func=show_metrics, methods=["GET"]
     )
-    instrument_services(app, metrics)
     return metrics

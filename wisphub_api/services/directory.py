@@ -7,14 +7,15 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from wisphub_api.services.errors import ClientNotFound
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.search import SearchIndex
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
-from wisphub_api.upstream.errors import UpstreamError, UpstreamNotFound
+from wisphub_api.upstream.errors import UpstreamError
 from wisphub_api.upstream.models import Client
 from wisphub_api.upstream.phones import normalize_phone, split_phones
 
@@ -108,7 +109,7 @@ class ClientDirectory:
         """Return the client holding an identity document (its active service first)."""
         key = document_key(document)
         if key is None:
-            raise UpstreamNotFound("no such document")
+            raise ClientNotFound("document")
         return self._lookup(
             "document",
             key,
@@ -122,7 +123,7 @@ class ClientDirectory:
         """Return the client reachable at a phone number, in any of its spellings."""
         key = normalize_phone(phone)
         if key is None:
-            raise UpstreamNotFound("no such phone")
+            raise ClientNotFound("phone")
         return self._lookup(
             "phone",
             key,
@@ -131,9 +132,13 @@ class ClientDirectory:
         )
 
     def _lookup(
-        self, kind: str, key: str, from_snapshot, from_upstream
+        self,
+        kind: str,
+        key: str,
+        from_snapshot: Callable[[ClientSnapshot], list[Client]],
+        from_upstream: Callable[[], list[Client]],
     ) -> tuple[Client, CacheState]:
-        current = self.store.peek()
+        current = self.store.current()
         if current is None:
             found = self._lookup_upstream(kind, key, from_upstream)
             if found is not None:
@@ -142,16 +147,15 @@ class ClientDirectory:
             # answering 404, ask the complete directory.
             current = self.store.get()
         snapshot, state = current
-        if state.status == "STALE":
-            self.store.refresh_in_background()
         matches = from_snapshot(snapshot)
         if not matches:
-            raise UpstreamNotFound(f"no client for this {kind}")
+            raise ClientNotFound(kind)
         return matches[0], state
 
-    def _lookup_upstream(self, kind: str, key: str, fetch) -> tuple[Client, CacheState] | None:
+    def _lookup_upstream(
+        self, kind: str, key: str, fetch: Callable[[], list[Client]]
+    ) -> tuple[Client, CacheState] | None:
         """Ask upstream with one filtered call, cached briefly; None when it finds nobody."""
-        self.store.refresh_in_background()
         cache_key = _lookup_key(kind, key)
         cached = self._backend.get(cache_key)
         if cached is not None:
@@ -175,7 +179,7 @@ class ClientDirectory:
         existing = self.store.peek()
         if existing is not None:
             self.store.replace(existing[0].with_client(updated))
-        self._backend.delete(_lookup_key("service_id", str(service_id)))
+        self._backend.delete(_lookup_key("service id", str(service_id)))
         return updated
 
 

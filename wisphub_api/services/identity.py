@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-from wisphub_api.errors import Conflict, NotFound, TooManyRequests
 from wisphub_api.services.directory import ClientDirectory
+from wisphub_api.services.errors import AmbiguousClient, NoClientMatches, VerificationLocked
 from wisphub_api.services.limiter import FailureLimiter
+from wisphub_api.services.snapshots import CacheState
 from wisphub_api.services.verification import VerificationResult, resolve_candidates, verify
 from wisphub_api.upstream.models import Client
 
@@ -31,21 +31,19 @@ class IdentityService:
         self.resolve_min_fields = resolve_min_fields
         self.price_tolerance = price_tolerance
 
-    def verify(self, service_id: int, claims: Mapping[str, Any]) -> VerificationResult:
+    def verify(
+        self, service_id: int, claims: Mapping[str, Any]
+    ) -> tuple[VerificationResult, CacheState]:
         """Check ``claims`` against a service's client; count and limit failures per service."""
         key = f"service:{service_id}"
         # The lookup may wait for WispHub; do it before reserving, so that a reservation is
         # held only for the instant of the comparison and honest concurrent checks never see
         # each other's slots.
-        client, _ = self.directory.by_service_id(service_id)
+        client, state = self.directory.by_service_id(service_id)
         # Reserve the attempt atomically: concurrent guesses cannot all pass a check-then-count.
         wait = self.limiter.attempt(key)
         if wait is not None:
-            raise TooManyRequests(
-                "Too many failed verifications for this service; retry later.",
-                code="verification_locked",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+            raise VerificationLocked(wait)
         result = verify(
             client, claims, min_fields=self.min_fields, price_tolerance=self.price_tolerance
         )
@@ -53,11 +51,11 @@ class IdentityService:
         # one guess would test guesses for free.
         if result.is_valid and not result.unmatched_count:
             self.limiter.release(key)
-        return result
+        return result, state
 
-    def resolve(self, claims: Mapping[str, Any]) -> Client:
-        """Return the one client matching every claim; 404 for none, 409 for several."""
-        snapshot, _ = self.directory.snapshot()
+    def resolve(self, claims: Mapping[str, Any]) -> tuple[Client, CacheState]:
+        """Return the one client matching every claim; raise when none or several match."""
+        snapshot, state = self.directory.snapshot()
         matches = resolve_candidates(
             snapshot.clients,
             claims,
@@ -65,10 +63,7 @@ class IdentityService:
             price_tolerance=self.price_tolerance,
         )
         if not matches:
-            raise NotFound("No client matches these details.", code="client_not_found")
+            raise NoClientMatches()
         if len(matches) > 1:
-            raise Conflict(
-                "More than one client matches these details; add another field.",
-                code="ambiguous_client",
-            )
-        return matches[0]
+            raise AmbiguousClient()
+        return matches[0], state

@@ -25,4 +25,5 @@ def offload(fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
     import gevent
 
-    return gevent.get_hub().threadpool.apply(fn, args)
+    result: T = gevent.get_hub().threadpool.apply(fn, args)
+    return result

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from wisphub_api.services.errors import PlanNotFound
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
@@ -33,11 +34,15 @@ def load_plans(upstream: WispHubClient, max_parallel: int) -> tuple[PlanPair, ..
     return tuple(zip(summaries, details, strict=True))
 
 
-def _public_detail(summary: PlanSummary, detail: PlanDetail | None) -> dict[str, Any]:
+def plan_item(summary: PlanSummary) -> dict[str, Any]:
+    """Return a plan as the list answers it: the one serialiser of that shape."""
+    return {"plan_id": summary.plan_id, "name": summary.name, "type": summary.type}
+
+
+def plan_detail(summary: PlanSummary, detail: PlanDetail | None) -> dict[str, Any]:
+    """Return a plan as its detail route answers it: the one serialiser of that shape."""
     body: dict[str, Any] = {
-        "plan_id": summary.plan_id,
-        "name": summary.name,
-        "type": summary.type,
+        **plan_item(summary),
         "price": None,
         "download_speed": None,
         "upload_speed": None,
@@ -59,9 +64,8 @@ class PlanSnapshot:
     def __init__(self, pairs: Iterable[PlanPair], fetched_at: float) -> None:
         self.pairs = tuple(pairs)
         self.fetched_at = fetched_at
-        listing = [{"plan_id": s.plan_id, "name": s.name, "type": s.type} for s, _ in self.pairs]
-        self.listing = PreparedJson.of(listing)
-        self.details = {s.plan_id: _public_detail(s, d) for s, d in self.pairs}
+        self.listing = PreparedJson.of([plan_item(summary) for summary, _ in self.pairs])
+        self.details = {summary.plan_id: plan_detail(summary, d) for summary, d in self.pairs}
 
 
 class PlanCatalog:
@@ -79,5 +83,5 @@ class PlanCatalog:
         snapshot, state = self.store.get()
         found = snapshot.details.get(plan_id)
         if found is None:
-            raise UpstreamNotFound("no such plan")
+            raise PlanNotFound()
         return found, state

@@ -34,6 +34,10 @@ V = TypeVar("V")
 
 # How often a waiter polls the shared cache while another process loads the snapshot.
 _POLL_SECONDS = 0.05
+# Bounds of the background loop's period: often enough to refresh ahead of short test TTLs,
+# rarely enough that a long TTL costs nothing.
+MIN_LOOP_SECONDS = 0.05
+MAX_LOOP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class SnapshotStore(Generic[V]):
         self._adopt_lock = threading.Lock()
         self.last_error: str | None = None
         self.closed = False
+        self._stopped = threading.Event()
+        self._loop_thread: threading.Thread | None = None
         self.listeners: list[Callable[[str, str], None]] = []
 
     # -- keys -------------------------------------------------------------------------------
@@ -109,23 +115,39 @@ class SnapshotStore(Generic[V]):
     # -- reading ----------------------------------------------------------------------------
     def get(self) -> tuple[V, CacheState]:
         """Return the current view and how it was served; load it when there is none."""
-        local = self._sync_from_shared()
-        if local is not None:
-            age = self._clock() - local.fetched_at
-            if age >= self.refresh_after:
-                self.refresh_in_background()
-            status = "HIT" if age <= self.ttl else "STALE"
-            self._emit(status.lower())
-            return local.view, CacheState(status, age)
-        self._emit("miss")
+        found = self._serve(load_when_cold=False)
+        if found is not None:
+            return found
         self._refresh(blocking=True)
         local = self._local
         if local is None:  # pragma: no cover - _refresh raises when it stores nothing
             raise UpstreamUnavailable("snapshot could not be loaded")
         return local.view, CacheState("MISS", self._clock() - local.fetched_at)
 
+    def current(self) -> tuple[V, CacheState] | None:
+        """Return the view now, or None when there is none; never waits for upstream.
+
+        This is where refreshes are decided: a view old enough is refreshed ahead of its TTL,
+        and a missing one starts loading, both in the background.
+        """
+        return self._serve(load_when_cold=True)
+
+    def _serve(self, *, load_when_cold: bool) -> tuple[V, CacheState] | None:
+        local = self._sync_from_shared()
+        if local is None:
+            self._emit("miss")
+            if load_when_cold:
+                self.refresh_in_background()
+            return None
+        age = self._clock() - local.fetched_at
+        if age >= self.refresh_after:
+            self.refresh_in_background()
+        status = "HIT" if age <= self.ttl else "STALE"
+        self._emit(status.lower())
+        return local.view, CacheState(status, age)
+
     def peek(self) -> tuple[V, CacheState] | None:
-        """Return the current view without calling upstream, or None when there is none."""
+        """Return the current view without any side effect, or None when there is none."""
         local = self._sync_from_shared()
         if local is None:
             return None
@@ -191,6 +213,32 @@ class SnapshotStore(Generic[V]):
         return local
 
     # -- refreshing -------------------------------------------------------------------------
+    @property
+    def refresh_interval(self) -> float:
+        """Return how often the background loop looks: a few times within the refresh window."""
+        return min(MAX_LOOP_SECONDS, max(MIN_LOOP_SECONDS, (self.ttl - self.refresh_after) / 4))
+
+    def start(self) -> None:
+        """Load the snapshot now and keep it fresh in a background thread, until ``stop``."""
+        if self._loop_thread is None and not self.closed:
+            self._loop_thread = threading.Thread(
+                target=self._loop, name=f"snapshot-{self.name}", daemon=True
+            )
+            self._loop_thread.start()
+
+    def stop(self) -> None:
+        """Stop the background loop and refuse further background refreshes."""
+        self.closed = True
+        self._stopped.set()
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                self.refresh_if_due()
+            except Exception:  # never let the refresher die; the next tick retries
+                logger.exception("background refresh of %s crashed", self.name)
+            self._stopped.wait(self.refresh_interval)
+
     def refresh_in_background(self) -> None:
         """Start a refresh unless one is running or the circuit is open."""
         if self.closed or self._inflight is not None or not self.breaker.allow():

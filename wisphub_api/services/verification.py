@@ -1,6 +1,6 @@
 """Decide whether a caller's claims about a client truly match it (identity verification).
 
-Rules (DESIGN.md, "Identity verification"), thinking of an attacker who guesses:
+Rules (README.md, the "Verification" decision), thinking of an attacker who guesses:
 
 - Text is folded (case, accents, punctuation) and compared by whole words, in any order. A claim
   matches when every one of its words is a word of the stored value *and* it covers enough of it,
@@ -195,13 +195,6 @@ def _compile(claims: Mapping[str, Any], tolerance: float) -> list[tuple[str, Pre
         for name, value in claims.items()
         if name in SUPPORTED_FIELDS and value is not None
     ]
-
-
-def match_fields(
-    client: Client, claims: Mapping[str, Any], *, price_tolerance: float = 1.0
-) -> list[str]:
-    """Return the names of the claims that truly match ``client``, in request order."""
-    return [name for name, matches in _compile(claims, price_tolerance) if matches(client)]
 
 
 def _count(number: int) -> str:

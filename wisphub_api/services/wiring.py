@@ -1,28 +1,52 @@
-"""Build the services of one app from its settings."""
+"""Build the services of one app from its settings: the one place that knows how they fit."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
-
-from wisphub_api.extensions import cache
-from wisphub_api.services import Services
 from wisphub_api.services.breaker import CircuitBreaker
 from wisphub_api.services.directory import ClientDirectory, ClientSnapshot
 from wisphub_api.services.identity import IdentityService
-from wisphub_api.services.limiter import FailureLimiter, MemoryCounter, RedisCounter
+from wisphub_api.services.limiter import CounterBackend, FailureLimiter, MemoryCounter, RedisCounter
 from wisphub_api.services.plans import PlanCatalog, PlanSnapshot, load_plans
 from wisphub_api.services.snapshots import SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a view needs, wired from the app's settings."""
+
+    upstream: WispHubClient
+    clients: SnapshotStore[ClientSnapshot]
+    plan_store: SnapshotStore[PlanSnapshot]
+    directory: ClientDirectory
+    plans: PlanCatalog
+    identity: IdentityService
+
+    @property
+    def stores(self) -> dict[str, SnapshotStore[Any]]:
+        """Return the snapshot stores by name."""
+        return {store.name: store for store in (self.clients, self.plan_store)}
+
+    def start_background(self) -> None:
+        """Warm the snapshots now and keep them fresh, without delaying start-up."""
+        for store in self.stores.values():
+            store.start()
+
+    def stop_background(self) -> None:
+        """Stop every background refresh (tests, shutdown)."""
+        for store in self.stores.values():
+            store.stop()
 
 
 def upstream_budget(config: Mapping[str, Any]) -> float:
     """Return the longest a full upstream load may take: every attempt timing out, plus slack."""
     attempts = config["UPSTREAM_RETRIES"] + 1
     per_call = config["UPSTREAM_CONNECT_TIMEOUT"] + config["UPSTREAM_READ_TIMEOUT"]
-    return attempts * per_call * 2 + 5
+    return float(attempts * per_call * 2 + 5)
 
 
 def build_upstream(config: Mapping[str, Any]) -> WispHubClient:
@@ -40,7 +64,14 @@ def build_upstream(config: Mapping[str, Any]) -> WispHubClient:
     )
 
 
-def _store(name: str, config: Mapping[str, Any], backend: Any, load, build, ttl: int):
+def _store(
+    name: str,
+    config: Mapping[str, Any],
+    backend: Any,
+    load: Callable[[], Any],
+    build: Callable[[Any, float], Any],
+    ttl: int,
+) -> SnapshotStore[Any]:
     return SnapshotStore(
         name,
         backend=backend,
@@ -57,13 +88,10 @@ def _store(name: str, config: Mapping[str, Any], backend: Any, load, build, ttl:
     )
 
 
-def build_services(app: Flask) -> Services:
+def build_services(config: Mapping[str, Any], backend: Any) -> Services:
     """Wire the upstream client, the client and plan snapshots and the identity checks."""
-    config = app.config
-    with app.app_context():
-        backend = cache.cache  # the cachelib backend, usable outside a request
     upstream = build_upstream(config)
-    clients = _store(
+    clients: SnapshotStore[ClientSnapshot] = _store(
         "clients",
         config,
         backend,
@@ -71,7 +99,7 @@ def build_services(app: Flask) -> Services:
         ClientSnapshot,
         config["CLIENTS_CACHE_TTL"],
     )
-    plans = _store(
+    plans: SnapshotStore[PlanSnapshot] = _store(
         "plans",
         config,
         backend,
@@ -100,14 +128,15 @@ def build_services(app: Flask) -> Services:
     )
     return Services(
         upstream=upstream,
+        clients=clients,
+        plan_store=plans,
         directory=directory,
         plans=PlanCatalog(plans),
         identity=identity,
-        stores=[clients, plans],
     )
 
 
-def _counter(config: Mapping[str, Any], backend: Any):
+def _counter(config: Mapping[str, Any], backend: Any) -> CounterBackend:
     """Share failure counts through Redis when the cache is Redis, else keep them in process."""
     if config["CACHE_TYPE"] == "RedisCache":
         return RedisCounter(backend._write_client, prefix=config["CACHE_KEY_PREFIX"] + "verify:")

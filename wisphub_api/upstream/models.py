@@ -3,29 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
-
-# The HTTP contract's Client fields, in its order (everything but the lookup-only `phones`).
-CLIENT_PUBLIC_FIELDS: tuple[str, ...] = (
-    "service_id",
-    "name",
-    "document",
-    "phone",
-    "address",
-    "city",
-    "locality",
-    "service_status",
-    "payment_status",
-    "zone_id",
-    "antenna_ip",
-    "cut_off_date",
-    "outstanding_balance",
-    "lan_interface",
-    "internet_plan_name",
-    "internet_plan_price",
-    "technician_id",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +14,7 @@ class Client:
     service_id: int
     name: str | None
     document: str | None
-    phone: str | None  # every number, joined with "," as DESIGN.md says
+    phone: str | None  # every number, joined with "," (the HTTP contract)
     phones: tuple[str, ...]  # normalised phone keys for lookup (see phones.normalize_phone)
     address: str | None
     city: str | None
@@ -52,8 +31,17 @@ class Client:
     technician_id: int | None
 
     def to_public(self) -> dict[str, Any]:
-        """Return the 17 contract fields in the contract's order."""
+        """Return the contract's fields in the contract's order: the one client serialiser."""
         return {name: getattr(self, name) for name in CLIENT_PUBLIC_FIELDS}
+
+
+# Fields of Client kept for lookups, never answered.
+CLIENT_INTERNAL_FIELDS = frozenset({"phones"})
+# The HTTP contract's Client fields, in its order: Client's fields but the internal ones. The
+# marshmallow ClientSchema lists the same names (with their types and docs); a test binds them.
+CLIENT_PUBLIC_FIELDS: tuple[str, ...] = tuple(
+    field.name for field in fields(Client) if field.name not in CLIENT_INTERNAL_FIELDS
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +67,6 @@ class PlanSummary:
     name: str
     type: str  # "PPPoE" | "Simple Queue" | "PCQ", or the upstream text when unknown
 
-    def to_public(self) -> dict[str, Any]:
-        """Return the contract's plan list item."""
-        return {"plan_id": self.plan_id, "name": self.name, "type": self.type}
-
 
 @dataclass(frozen=True, slots=True)
 class PlanDetail:
@@ -95,14 +79,3 @@ class PlanDetail:
     download_speed: str | None  # kept as WispHub writes it: "700M", "10"
     upload_speed: str | None
     description: str | None
-
-    def to_public(self) -> dict[str, Any]:
-        """Return the contract's plan detail (description is not part of it)."""
-        return {
-            "plan_id": self.plan_id,
-            "name": self.name,
-            "type": self.type,
-            "price": self.price,
-            "download_speed": self.download_speed,
-            "upload_speed": self.upload_speed,
-        }

@@ -1,0 +1,40 @@
+"""The errors services raise, in the services' own words (no Flask, no HTTP).
+
+``wisphub_api/errors.py`` maps every class here to one HTTP answer in a single table, and a test
+checks that the table covers each of them. A service never raises an HTTP error and never lets an
+upstream "not found" stand for a miss in its own data.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class ClientNotFound(ServiceError):
+    """No client has the value asked for (``what`` names the kind: document, phone, …)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"no client for this {what}")
+        self.what = what
+
+
+class NoClientMatches(ServiceError):
+    """The details given to resolve a client match nobody."""
+
+
+class AmbiguousClient(ServiceError):
+    """The details given to resolve a client match more than one."""
+
+
+class PlanNotFound(ServiceError):
+    """No internet plan has the id asked for."""
+
+
+class VerificationLocked(ServiceError):
+    """Too many failed verifications: refuse until ``retry_after`` seconds have passed."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("verification locked")
+        self.retry_after = retry_after
