@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from wisphub_api.sandbox import clients, control, plans
+from wisphub_api.sandbox import (
+    catalogs,
+    clients,
+    control,
+    diagnostics,
+    invoices,
+    payments,
+    plans,
+    tickets,
+)
 from wisphub_api.sandbox.options import SandboxOptions
 from wisphub_api.sandbox.pipeline import after_api, before_api
 from wisphub_api.sandbox.state import SandboxState
@@ -16,6 +25,8 @@ from wisphub_api.sandbox.web import (
     json_response,
     server_error,
 )
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # bigger uploads (receipts) get a JSON 413
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:
@@ -37,7 +48,9 @@ def create_app(options: SandboxOptions | None = None) -> Flask:
     app = Flask("wisphub_api.sandbox")
     app.url_map.merge_slashes = False  # "//" is a 404 upstream, not a redirect
     app.extensions[STATE_KEY] = SandboxState(options or SandboxOptions())
-    for blueprint in (clients.bp, plans.bp, control.bp):
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    blueprints = (clients.bp, plans.bp, catalogs.bp, tickets.bp, diagnostics.bp)
+    for blueprint in (*blueprints, invoices.bp, payments.bp, control.bp):
         app.register_blueprint(blueprint)
     app.before_request(before_api)
     app.after_request(after_api)

@@ -1,4 +1,4 @@
-"""`/api/clientes/` endpoints: list, detail, perfil and saldo."""
+"""`/api/clientes/` endpoints: list, detail, perfil and saldo (the ping is in diagnostics)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,10 @@ from flask import Blueprint, Response, request
 
 from wisphub_api.sandbox.dataset import PROFILE_FIELDS, ClientRecord
 from wisphub_api.sandbox.filters import filter_clients, without
-from wisphub_api.sandbox.web import (
-    NOT_FOUND_BODY,
-    count_rows,
-    fault_mode,
-    json_response,
-    paginated,
-    state,
-)
+from wisphub_api.sandbox.web import fault_mode, found, json_response, paginated, state
 
 bp = Blueprint("sandbox_clients", __name__)
 
-SHORT_COUNT_EXTRA = 25  # the short_count fault announces rows that paging never yields
 MISSING_FIELDS = ("id_servicio", "nombre")
 TEXT_FIELDS = PROFILE_FIELDS[:7]
 
@@ -35,26 +27,18 @@ def _shape(mode: str | None) -> Any:
     return shape
 
 
-def _found(body: dict[str, Any] | None) -> Response:
-    if body is None:
-        return json_response(NOT_FOUND_BODY, 404)
-    count_rows(1)
-    return json_response(body)
-
-
 @bp.get("/api/clientes/")
 def list_clients() -> Response:
     """List clients, filtered like upstream, one limit/offset page at a time."""
     mode = fault_mode()
     records = filter_clients(state().dataset.records, request.args)
-    extra = SHORT_COUNT_EXTRA if mode == "short_count" else 0
-    return paginated(records, _shape(mode), extra)
+    return paginated(records, _shape(mode))
 
 
 @bp.get("/api/clientes/<int:service_id>/")
 def show_client(service_id: int) -> Response:
     """Show one client with the detail field set."""
-    return _found(state().dataset.detail(service_id))
+    return found(state().dataset.detail(service_id))
 
 
 def _is_amount(value: object) -> bool:
@@ -86,15 +70,15 @@ def client_profile(service_id: int) -> Response:
     """Show or update a client's profile; updates show in every later read."""
     dataset = state().dataset
     if request.method == "GET" or service_id not in dataset.by_id:
-        return _found(dataset.profile(service_id))
+        return found(dataset.profile(service_id))
     body = request.get_json(force=True, silent=True)
     error = profile_error(body)
     if error is not None or not isinstance(body, dict):
         return json_response({"error": error}, 400)
-    return _found(dataset.update_profile(service_id, body))
+    return found(dataset.update_profile(service_id, body))
 
 
 @bp.get("/api/clientes/<int:service_id>/saldo")
 def client_balance(service_id: int) -> Response:
-    """Show a client's balance as a number, with its pending invoices."""
-    return _found(state().dataset.balance(service_id))
+    """Show a client's balance as a number, with its unpaid invoices (canonical: no slash)."""
+    return found(state().billing.balance(service_id))

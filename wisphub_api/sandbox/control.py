@@ -1,4 +1,4 @@
-"""The control plane under `/__`: health, stats, faults, latency knobs and reset (no auth)."""
+"""The control plane under `/__`: health, stats, faults, knobs, billing writes, reset (no auth)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from wisphub_api.sandbox.clock import iso, tenant_now
 from wisphub_api.sandbox.web import json_response, state
 
 bp = Blueprint("sandbox_control", __name__)
@@ -58,7 +59,7 @@ def fault() -> Response:
 
 @bp.route("/__latency", methods=["GET", "POST"])
 def latency() -> Response:
-    """Show or change latency_ms, per_row_ms, error_rate, stall_rate and stall_seconds."""
+    """Show or change the knobs: latency, per row, random faults, task time, token bucket."""
     knobs = state().knobs
     if request.method == "POST":
         body = _body()
@@ -71,8 +72,21 @@ def latency() -> Response:
     return json_response(knobs.snapshot())
 
 
+@bp.get("/__clock")
+def show_clock() -> Response:
+    """Show the tenant's today (what invoice and ticket windows count from) and now."""
+    today = state().options.today
+    return json_response({"today": today.isoformat(), "now": iso(tenant_now(today))})
+
+
+@bp.get("/__billing")
+def show_billing() -> Response:
+    """Show the promises, payment reports (receipt size and hash, never its bytes), payments."""
+    return json_response(state().billing.records())
+
+
 @bp.post("/__reset")
 def reset() -> Response:
-    """Restore the dataset from the seed and clear faults, stats and knobs."""
+    """Restore the data from the seed; clear writes, tasks, faults, stats and knobs."""
     state().reset()
     return json_response({"status": "ok"})

@@ -83,6 +83,9 @@ class Dataset:
         self.infra = infra
         self.records = records
         self.by_id = {record.row["id_servicio"]: record for record in records}
+        # The seed's saldo per service: invoices derive from it, not from later perfil PUTs.
+        self.opening_saldo = {sid: record.row["saldo"] for sid, record in self.by_id.items()}
+        self.by_usuario = {r.row["usuario"]: r for r in records if r.row["usuario"] is not None}
         self.dirty = False  # True once a PUT changed something the seed did not produce
 
     @classmethod
@@ -130,9 +133,17 @@ class Dataset:
         record.refresh()
         return self.profile(service_id)
 
-    def balance(self, service_id: int) -> dict[str, Any] | None:
-        """Return the `/saldo` body, where saldo is a number (unlike the list)."""
+    def reactivate(self, service_id: int) -> bool:
+        """Turn a suspended service Activo (a payment promise or payment); say if it changed."""
         record = self.by_id.get(service_id)
-        if record is None:
-            return None
-        return {"nombre": record.row["nombre"], "saldo": float(record.row["saldo"]), "facturas": []}
+        if record is None or record.row["estado"] != "Suspendido":
+            return False
+        self.dirty = True
+        record.row["estado"] = "Activo"
+        return True
+
+    def set_billing_state(self, service_id: int, saldo: str, estado_facturas: str) -> None:
+        """Record what a registered payment changed: the saldo string and estado_facturas."""
+        record = self.by_id[service_id]
+        self.dirty = True
+        record.row["saldo"], record.row["estado_facturas"] = saldo, estado_facturas

@@ -10,7 +10,7 @@ from typing import Any
 
 from gevent import sleep
 
-from wisphub_api.sandbox.options import SandboxOptions, parse_latency, parse_rate
+from wisphub_api.sandbox.knobs import Knobs
 
 MODES = (
     "ok",
@@ -22,7 +22,10 @@ MODES = (
     "missing_fields",
     "short_count",
     "forbidden",
+    "rate_limited",
 )
+FAULT_KEYS = frozenset({"mode", "path", "count", "delay", "retry_after"})
+DEFAULT_RETRY_AFTER = 5  # seconds announced by the rate_limited fault unless told otherwise
 STALL_POLL_SECONDS = 0.1  # how quickly a switch of fault mode releases held requests
 
 
@@ -34,10 +37,25 @@ class Fault:
     path: str = "/api/"
     count: int | None = None
     delay: float = 2.0
+    retry_after: int = DEFAULT_RETRY_AFTER
+
+    def describe(self) -> dict[str, Any]:
+        """Describe the fault; retry_after only shows for the mode that uses it."""
+        body = asdict(self)
+        if self.mode != "rate_limited":
+            del body["retry_after"]
+        return body
+
+
+def _retry_after(body: dict[str, Any]) -> int:
+    value = body.get("retry_after", DEFAULT_RETRY_AFTER)
+    if type(value) is not int or value < 0:
+        raise ValueError("retry_after must be a non-negative integer of seconds")
+    return value
 
 
 def _fault_from(body: dict[str, Any]) -> Fault:
-    unknown = set(body) - {"mode", "path", "count", "delay"}
+    unknown = set(body) - FAULT_KEYS
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
     mode = body.get("mode", "ok")
@@ -50,7 +68,7 @@ def _fault_from(body: dict[str, Any]) -> Fault:
     delay = body.get("delay", 2.0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
         raise ValueError("delay must be a non-negative number of seconds")
-    return Fault(mode, path, count, float(delay))
+    return Fault(mode, path, count, float(delay), _retry_after(body))
 
 
 class FaultControl:
@@ -87,7 +105,7 @@ class FaultControl:
 
     def snapshot(self) -> dict[str, Any]:
         """Describe the current fault for `GET /__fault`."""
-        return asdict(self.fault)
+        return self.fault.describe()
 
     def stall(self, seconds: float, generation: int) -> bool:
         """Hold the caller up to `seconds`; return True when a fault change released it early."""
@@ -98,72 +116,6 @@ class FaultControl:
                 return False
             sleep(min(STALL_POLL_SECONDS, remaining))
         return True
-
-
-@dataclass(slots=True)
-class Knobs:
-    """Run-time behaviour knobs, started from the command line and changed by `/__latency`."""
-
-    latency_ms: tuple[float, float]
-    per_row_ms: float
-    error_rate: float
-    stall_rate: float
-    stall_seconds: float
-
-    @classmethod
-    def from_options(cls, options: SandboxOptions) -> Knobs:
-        """Take the knobs' starting values from the command line."""
-        return cls(
-            options.latency_ms,
-            options.per_row_ms,
-            options.error_rate,
-            options.stall_rate,
-            options.stall_seconds,
-        )
-
-    def update(self, body: dict[str, Any]) -> None:
-        """Apply a `/__latency` body (ValueError on a bad one, leaving the knobs unchanged)."""
-        unknown = set(body) - {
-            "latency_ms",
-            "per_row_ms",
-            "error_rate",
-            "stall_rate",
-            "stall_seconds",
-        }
-        if unknown:
-            raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
-        latency = parse_latency(str(body.get("latency_ms", self._latency_text())))
-        per_row = _non_negative(body.get("per_row_ms", self.per_row_ms), "per_row_ms")
-        stall_seconds = _non_negative(
-            body.get("stall_seconds", self.stall_seconds), "stall_seconds"
-        )
-        error_rate = parse_rate(body.get("error_rate", self.error_rate))
-        stall_rate = parse_rate(body.get("stall_rate", self.stall_rate))
-        self.latency_ms, self.per_row_ms, self.stall_seconds = latency, per_row, stall_seconds
-        self.error_rate, self.stall_rate = error_rate, stall_rate
-
-    def _latency_text(self) -> str:
-        return f"{self.latency_ms[0]}-{self.latency_ms[1]}"
-
-    def snapshot(self) -> dict[str, Any]:
-        """Describe the knobs, latency as the "low-high" text the CLI takes."""
-        low, high = self.latency_ms
-        return {
-            "latency_ms": f"{low:g}-{high:g}",
-            "per_row_ms": self.per_row_ms,
-            "error_rate": self.error_rate,
-            "stall_rate": self.stall_rate,
-            "stall_seconds": self.stall_seconds,
-        }
-
-
-def _non_negative(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"{name} must be a number")
-    number = float(value)
-    if number < 0:
-        raise ValueError(f"{name} must not be negative")
-    return number
 
 
 class Chaos:

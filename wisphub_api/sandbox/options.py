@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 # Shape of a djangorestframework-api-key key, as WispHub issues them: 8 alnum, a dot, 32 alnum.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
 DEMO_API_KEY = "Sbx4Demo.W1spHubSandboxKey000000000000001"
+# A second demo key, like a staff user whose role may not download invoice PDFs.
+DEMO_RESTRICTED_KEY = "Sbx4NoPd.W1spHubSandboxKey000000000000002"
 
 _RANGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?")
 
@@ -44,6 +47,7 @@ class SandboxOptions:
     plans: int = 12
     seed: int = 42
     api_keys: tuple[str, ...] = (DEMO_API_KEY,)
+    restricted_keys: tuple[str, ...] = (DEMO_RESTRICTED_KEY,)
     latency_ms: tuple[float, float] = (300.0, 600.0)
     per_row_ms: float = 5.0
     error_rate: float = 0.0
@@ -52,6 +56,11 @@ class SandboxOptions:
     default_limit: int = 50
     max_limit: int = 300
     http_next: bool = False
+    # The tenant's "today": invoice and ticket dates are drawn relative to it.
+    today: date = field(default_factory=date.today)
+    task_seconds: float = 3.0
+    rate_limit: float = 0.0
+    rate_limit_burst: int = 10
 
 
 def _latency_arg(text: str) -> tuple[float, float]:
@@ -74,6 +83,66 @@ def _key_arg(text: str) -> str:
     return text
 
 
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a date is YYYY-MM-DD") from exc
+
+
+def _non_negative_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("expected a number") from exc
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _burst_arg(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("a burst is a positive integer")
+    return int(text)
+
+
+def _add_keys(add: Callable[..., object]) -> None:
+    add(
+        "--api-key",
+        dest="api_keys",
+        action="append",
+        type=_key_arg,
+        metavar="KEY",
+        help=f"accepted Api-Key with every permission, repeatable (default {DEMO_API_KEY})",
+    )
+    add(
+        "--restricted-key",
+        dest="restricted_keys",
+        action="append",
+        type=_key_arg,
+        metavar="KEY",
+        help="accepted Api-Key without the invoice PDF permission, repeatable "
+        f"(default {DEMO_RESTRICTED_KEY} when no key at all is given)",
+    )
+
+
+def _add_support_and_billing(add: Callable[..., object]) -> None:
+    add("--today", type=_date_arg, default=None, help="the tenant's today (default: today)")
+    add(
+        "--task-seconds",
+        type=_non_negative_arg,
+        default=3.0,
+        help="how long a ping task takes to finish (default 3)",
+    )
+    add(
+        "--rate-limit",
+        type=_non_negative_arg,
+        default=0.0,
+        help="token bucket: calls per second before 429 (default 0 = off)",
+    )
+    add("--rate-limit-burst", type=_burst_arg, default=10, help="token bucket size (default 10)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of `python -m wisphub_api.sandbox`."""
     parser = argparse.ArgumentParser(
@@ -86,14 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--clients", type=int, default=1500, help="number of clients (default 1500)")
     add("--plans", type=int, default=12, help="number of internet plans (default 12)")
     add("--seed", type=int, default=42, help="dataset seed (default 42)")
-    add(
-        "--api-key",
-        dest="api_keys",
-        action="append",
-        type=_key_arg,
-        metavar="KEY",
-        help=f"accepted Api-Key, repeatable (default the demo key {DEMO_API_KEY})",
-    )
+    _add_keys(add)
     add(
         "--latency-ms",
         type=_latency_arg,
@@ -108,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--default-limit", type=int, default=50, help="page size without ?limit (default 50)")
     add("--max-limit", type=int, default=300, help="largest page size (default 300)")
     add("--http-next", action="store_true", help="emit next/previous URLs with http://")
+    _add_support_and_billing(add)
     return parser
 
 
@@ -115,5 +178,10 @@ def parse_options(argv: Sequence[str] | None = None) -> SandboxOptions:
     """Turn command-line arguments into SandboxOptions."""
     args = build_parser().parse_args(argv)
     values = vars(args)
-    values["api_keys"] = tuple(values["api_keys"] or (DEMO_API_KEY,))
+    if values["api_keys"] is None and values["restricted_keys"] is None:
+        values["api_keys"], values["restricted_keys"] = [DEMO_API_KEY], [DEMO_RESTRICTED_KEY]
+    values["api_keys"] = tuple(values["api_keys"] or ())
+    values["restricted_keys"] = tuple(values["restricted_keys"] or ())
+    if values["today"] is None:
+        values["today"] = date.today()
     return SandboxOptions(**values)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from wisphub_api.sandbox.faults import Fault
 from wisphub_api.sandbox.listing import page_key
+from wisphub_api.sandbox.permissions import allowed
 from wisphub_api.sandbox.state import SandboxState
 from wisphub_api.sandbox.stats import DROPPED
 from wisphub_api.sandbox.web import (
@@ -18,23 +19,37 @@ from wisphub_api.sandbox.web import (
     json_response,
     server_error,
     state,
+    throttled,
 )
 
 API_PREFIX = "/api/"
-LIST_PATHS = frozenset({"/api/clientes/", "/api/plan-internet/"})
+LIST_PATHS = frozenset(
+    {
+        "/api/clientes/",
+        "/api/plan-internet/",
+        "/api/zonas/",
+        "/api/router/",
+        "/api/staff/",
+        "/api/tickets/",
+        "/api/facturas/",
+        "/api/formas-de-pago/",
+    }
+)
 AUTHORIZATION = re.compile(r"Api-Key ([A-Za-z0-9]{8}\.[A-Za-z0-9]{32})")
 
 
 def _page(sandbox: SandboxState) -> str | None:
-    if request.path not in LIST_PATHS:
+    if request.method != "GET" or request.path not in LIST_PATHS:
         return None
     options = sandbox.options
     return page_key(request.path, request.args, options.default_limit, options.max_limit)
 
 
 def _authorized(sandbox: SandboxState) -> bool:
+    # Missing, malformed, unknown, or lacking this endpoint's permission: one and the same 403.
     match = AUTHORIZATION.fullmatch(request.headers.get("Authorization", ""))
-    return match is not None and match.group(1) in sandbox.keys
+    permissions = sandbox.keys.get(match.group(1)) if match is not None else None
+    return permissions is not None and allowed(permissions, request.endpoint)
 
 
 def _canonical_redirect() -> Response | None:
@@ -59,6 +74,8 @@ def _early_fault(
         return server_error()
     if mode == "forbidden":
         return json_response(FORBIDDEN_BODY, 403)
+    if mode == "rate_limited":
+        return throttled(fault.retry_after if fault is not None else 0)
     if mode == "down":
         request.environ[DROP_KEY] = True
         return Response(status=500)
@@ -75,7 +92,10 @@ def _route_and_auth(sandbox: SandboxState) -> Response | None:
         return _canonical_redirect()  # None lets Flask answer the 404
     if not _authorized(sandbox):
         return json_response(FORBIDDEN_BODY, 403)
-    return None
+    # DRF throttles after authentication, so the bucket only spends on authenticated calls.
+    knobs = sandbox.knobs
+    wait = sandbox.bucket.take(knobs.rate_limit, knobs.rate_limit_burst)
+    return throttled(wait) if wait is not None else None
 
 
 def before_api() -> Response | None:
@@ -95,7 +115,7 @@ def before_api() -> Response | None:
 
 
 def after_api(response: Response) -> Response:
-    """Add the per-row latency, corrupt the body for invalid_json, and count the status."""
+    """Add the per-row latency, truncate a 2xx body for invalid_json, and count the status."""
     if not getattr(g, "sandbox_api", False):
         return response
     sandbox = state()
@@ -103,7 +123,7 @@ def after_api(response: Response) -> Response:
     rows = getattr(g, "sandbox_rows", 0)
     if rows and not dropped:
         sleep(rows * sandbox.knobs.per_row_ms / 1000.0)
-    if g.sandbox_mode == "invalid_json" and response.status_code == 200:
+    if g.sandbox_mode == "invalid_json" and 200 <= response.status_code < 300:
         body = response.get_data()
         response.set_data(body[: max(1, len(body) // 2)])
     sandbox.stats.finish(DROPPED if dropped else response.status_code)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from wisphub_api.sandbox.catalog import PPPOE, QUEUE, Plan
-from wisphub_api.sandbox.clients import SHORT_COUNT_EXTRA
 from wisphub_api.sandbox.web import (
     NOT_FOUND_BODY,
     count_rows,
-    fault_mode,
     json_response,
     paginated,
     state,
@@ -21,8 +19,7 @@ bp = Blueprint("sandbox_plans", __name__)
 @bp.get("/api/plan-internet/")
 def list_plans() -> Response:
     """List plans as {id, nombre, tipo}, paginated like every list."""
-    extra = SHORT_COUNT_EXTRA if fault_mode() == "short_count" else 0
-    return paginated(state().dataset.plans, Plan.list_item, extra)
+    return paginated(state().dataset.plans, Plan.list_item)
 
 
 def _detail(plan_id: int, tipo: str) -> Response:

@@ -17,6 +17,7 @@ DROP_KEY = "wisphub_sandbox.drop"  # environ flag: close the connection without 
 # One body for a missing, malformed or unknown key, as upstream (DRF's NotAuthenticated).
 FORBIDDEN_BODY = {"detail": "Las credenciales de autenticación no se proveyeron."}
 NOT_FOUND_BODY = {"detail": "No encontrado."}
+SHORT_COUNT_EXTRA = 25  # the short_count fault announces rows that paging never yields
 # What Django answers with DEBUG off when a view crashes: HTML, not JSON.
 SERVER_ERROR_HTML = (
     '<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n'
@@ -38,6 +39,16 @@ def json_response(data: Any, status: int = 200) -> Response:
 def server_error() -> Response:
     """Answer a Django-style HTML 500."""
     return Response(SERVER_ERROR_HTML, status=500, mimetype="text/html")
+
+
+def throttled(retry_after: int) -> Response:
+    """Answer DRF's Throttled: 429, `Retry-After: N` and its Spanish detail."""
+    unit = "segundo" if retry_after == 1 else "segundos"
+    detail = "Solicitud fue regulada (throttled). "
+    detail += f"Se espera que esté disponible en {retry_after} {unit}."
+    response = json_response({"detail": detail}, 429)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def count_rows(rows: int) -> None:
@@ -81,11 +92,36 @@ def base_url() -> str:
     return f"{scheme}://{request.host}{request.path}"
 
 
-def paginated(items: Sequence[T], shape: Callable[[T], Any], extra_count: int = 0) -> Response:
+def paginated(items: Sequence[T], shape: Callable[[T], Any]) -> Response:
     """Answer one limit/offset page of `items`, each passed through `shape`, in the envelope."""
     options = state().options
     limit, offset = limit_offset(request.args, options.default_limit, options.max_limit)
     page = [shape(item) for item in items[offset : offset + limit]]
     count_rows(len(page))
-    body = envelope(page, len(items) + extra_count, limit, offset, base_url(), request.args)
+    extra = SHORT_COUNT_EXTRA if fault_mode() == "short_count" else 0
+    body = envelope(page, len(items) + extra, limit, offset, base_url(), request.args)
     return json_response(body)
+
+
+def found(body: Any) -> Response:
+    """Answer `body` as one row, or DRF's JSON 404 when it is None."""
+    if body is None:
+        return json_response(NOT_FOUND_BODY, 404)
+    count_rows(1)
+    return json_response(body)
+
+
+def bad_request(message: str, **extra: Any) -> Response:
+    """Answer 400 the way WispHub explains a rejection: {"error": ...} (plus any `extra`)."""
+    return json_response({"error": message, **extra}, 400)
+
+
+def request_fields() -> dict[str, Any] | None:
+    """Return a POST body's fields from a form (multipart or urlencoded) or a JSON object."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # Django's QueryDict answers the last value of a repeated field.
+        return {key: values[-1] for key, values in request.form.lists()}
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(force=True, silent=True)
+    return body if isinstance(body, dict) else None
