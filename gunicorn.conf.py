@@ -3,8 +3,9 @@
     .venv/bin/gunicorn -c gunicorn.conf.py "wisphub_api:create_app()"
 
 This file configures gunicorn, not the app, so it reads its own settings (PORT, WEB_CONCURRENCY,
-LOG_LEVEL, PROMETHEUS_MULTIPROC_DIR) from the environment, else from .env, as the app does. It
-never imports the app: each worker imports it after gevent has patched the standard library.
+WORKER_CONNECTIONS, REQUEST_HEADER_TIMEOUT, OVERLOAD_*, LOG_LEVEL, PROMETHEUS_MULTIPROC_DIR) from
+the environment, else from .env, as the app does. It never imports the app: each worker imports
+it after gevent has patched the standard library.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import contextlib
 import json
 import logging
 import os
-import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
-from gunicorn.glogging import Logger, SafeAtoms
+from gunicorn.glogging import Logger
+
+from wisphub_api.serving.settings import ServingSettings
 
 _DOTENV = dotenv_values(".env") if os.path.isfile(".env") else {}
 
@@ -34,6 +36,11 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _setting(name)
+    return float(raw) if raw else default
+
+
 def _cpu_count() -> int:
     # The CPUs this process may run on (a container's cpuset), not every CPU of the host.
     try:
@@ -45,22 +52,62 @@ def _cpu_count() -> int:
 port = _env_int("PORT", 8000)
 bind = [f"0.0.0.0:{port}"]
 
-worker_class = "gevent"
+# gunicorn's gevent worker, made fair between connections, bounded under floods, shedding load
+# with 503 when its event loop falls behind, and answering what gunicorn refuses in JSON.
+worker_class = "wisphub_api.serving.worker.WispHubWorker"
 # One process per core: the work is short CPU bursts (serialising from the snapshot) and waits.
 workers = _env_int("WEB_CONCURRENCY", _cpu_count())
-# Concurrent connections per worker, each a greenlet. nginx keeps at most 32 idle connections per
-# nginx worker and bots come in bursts; past this, connections queue in the listen backlog.
-worker_connections = 1000
+# Each worker listens on its own socket and the kernel spreads new connections evenly: one
+# shared socket either woke every worker for one connection (then gunicorn accepts one per loop
+# pass and new connections queue for seconds) or let one worker take a whole burst.
+reuse_port = True
+# Connections the kernel queues per worker before accept: a burst of thousands (a reconnect
+# storm, a flood) must not be dropped, which would cost each client a 1 s SYN retry. The kernel
+# caps it at net.core.somaxconn (4096 on current kernels).
+backlog = 4096
+# Concurrent connections per worker, each a greenlet (WORKER_CONNECTIONS). Idle ones are closed,
+# oldest first, when a worker nears this, so a flood of idle connections cannot lock out new
+# ones; the worker raises its open-files limit to fit them.
+worker_connections = _env_int("WORKER_CONNECTIONS", 4096)
 # With gevent, the arbiter kills a worker whose event loop is stuck this long. A slow upstream
 # call only parks its greenlet; nothing here should block the loop for 30 s.
 timeout = 30
-# On restart or SIGTERM, in-flight answers get this long. A cold lookup can wait on WispHub Net
-# longer, but the snapshot is shared, so a retried request is usually a cache hit.
+# On restart or SIGTERM, in-flight answers get this long (idle connections are closed at once).
+# A cold lookup can wait on WispHub Net longer, but the snapshot is shared, so a retried request
+# is usually a cache hit.
 graceful_timeout = 30
 # Seconds an idle keep-alive connection from nginx stays open. It MUST exceed nginx's upstream
 # keepalive_timeout (60 s in deploy/nginx.conf.template): otherwise gunicorn may close a
-# connection just as nginx reuses it, and that request fails with a reset (502).
+# connection just as nginx reuses it, and that request fails with a reset (502). A new
+# connection gets REQUEST_HEADER_TIMEOUT for its first request instead.
 keepalive = 75
+# What gunicorn itself refuses, answered in JSON by the worker: a request line over 4,094 bytes
+# (414), more than 100 header fields or one over 8,190 bytes (431), anything that is not HTTP
+# (400). gunicorn's defaults, stated here because they are part of the contract; nginx in front
+# refuses above 8 KB first (large_client_header_buffers).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# The worker's own bounds (wisphub_api/serving/settings.py says why each default).
+serving = ServingSettings(
+    # Seconds a new connection may take to send its first request's headers.
+    request_header_timeout=_env_float("REQUEST_HEADER_TIMEOUT", 10.0),
+    # Event-loop lag (ms) past which new requests are answered 503 at once; 0 turns it off.
+    shed_lag_ms=_env_float("OVERLOAD_LAG_MS", 500.0),
+    # Requests inside the app per worker past which new ones get 503; 0: no limit.
+    max_in_flight=_env_int("OVERLOAD_MAX_IN_FLIGHT", 1000),
+    # Retry-After of those 503 answers, in seconds.
+    retry_after=_env_int("OVERLOAD_RETRY_AFTER", 1),
+)
+
+
+def post_fork(server, worker) -> None:
+    """Hand the serving settings to the worker, before it starts serving."""
+    configure = getattr(worker, "configure", None)
+    if configure is not None:  # another worker class (-k on the command line) has none
+        configure(serving)
+
+
 # Never preload: create_app builds a requests.Session and starts the snapshot refresher, which must
 # happen in each worker, after gevent has patched ssl, sockets and threading.
 preload_app = False
@@ -73,39 +120,12 @@ _SHM = "/dev/shm"  # noqa: S108 - gunicorn's documented choice for containers
 worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
 
 loglevel = _setting("LOG_LEVEL").lower() or "info"
-accesslog = "-"  # stdout
+# No access log: each request is logged once, by the app (its route template, never the raw path
+# with a phone or a document in it) or, for what never reaches the app (bad HTTP, overload), by
+# the worker in the same JSON shape. gunicorn's own line per request would double both the log
+# and a cached answer's cost.
+accesslog = None
 errorlog = "-"  # stderr
-# One JSON object per request. Every atom is JSON-escaped by JsonLogger; the path has document and
-# phone values masked, and the query string (search text, phones) is never logged.
-access_log_format = (
-    '{"ts": "%(t)s", "level": "INFO", "logger": "gunicorn.access", "method": "%(m)s", '
-    '"path": "%(U)s", "status": %(s)s, "duration_ms": %(M)s, '
-    '"request_id": "%({x-request-id}o)s", "remote_addr": "%(h)s", "cache": "%({x-cache}o)s"}'
-)
-
-# Path segments that are personal data, and any run of 6+ digits (a document or a phone).
-_PERSONAL_SEGMENT = re.compile(r"(/by-(?:document|phone)/)[^/]+")
-_DIGIT_RUN = re.compile(r"\d{6,}")
-# Request headers that must never reach a log line, even if the format above is changed.
-_SECRET_HEADERS = ("{x-api-key}i", "{authorization}i", "{cookie}i")
-
-
-def mask_path(path: str) -> str:
-    """Return ``path`` with document and phone values replaced by ``***``."""
-    return _DIGIT_RUN.sub("***", _PERSONAL_SEGMENT.sub(r"\1***", path))
-
-
-class JsonAtoms(SafeAtoms):
-    """Gunicorn's access-log atoms, each string escaped for a JSON string literal."""
-
-    def __init__(self, atoms: dict) -> None:
-        dict.__init__(
-            self,
-            {
-                key: json.dumps(value)[1:-1] if isinstance(value, str) else value
-                for key, value in atoms.items()
-            },
-        )
 
 
 class JsonFormatter(logging.Formatter):
@@ -127,25 +147,12 @@ class JsonFormatter(logging.Formatter):
 
 
 class JsonLogger(Logger):
-    """Gunicorn's logger with JSON lines: access log on stdout, error log on stderr."""
-
-    atoms_wrapper_class = JsonAtoms
+    """Gunicorn's logger with its messages (start, workers, errors) as JSON lines on stderr."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
         for handler in self.error_log.handlers:
             handler.setFormatter(JsonFormatter())
-
-    def now(self) -> str:
-        return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-    def atoms(self, resp, req, environ, request_time) -> dict:
-        atoms = super().atoms(resp, req, environ, request_time)
-        path = mask_path(environ.get("PATH_INFO", ""))
-        atoms.update(U=path, q="-", r=f"{atoms['m']} {path} {atoms['H']}")
-        for name in _SECRET_HEADERS:
-            atoms.pop(name, None)
-        return atoms
 
 
 logger_class = JsonLogger

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import runpy
-from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from gunicorn.config import Config
+from gunicorn import util
+from gunicorn.workers.ggevent import GeventWorker
 
 from tests.support.servers import GUNICORN_CONF, NGINX_TEMPLATE, free_port
+
+SETTINGS = (
+    "PORT",
+    "WEB_CONCURRENCY",
+    "LOG_LEVEL",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "WORKER_CONNECTIONS",
+    "REQUEST_HEADER_TIMEOUT",
+    "OVERLOAD_LAG_MS",
+    "OVERLOAD_MAX_IN_FLIGHT",
+    "OVERLOAD_RETRY_AFTER",
+)
 
 
 @pytest.fixture
@@ -24,7 +35,7 @@ def load_conf(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
     def load(**env: str) -> dict[str, Any]:
-        for name in ("PORT", "WEB_CONCURRENCY", "LOG_LEVEL", "PROMETHEUS_MULTIPROC_DIR"):
+        for name in SETTINGS:
             monkeypatch.setenv(name, "")  # recorded, so whatever on_starting sets is undone
             monkeypatch.delenv(name)
         for name, value in env.items():
@@ -37,9 +48,38 @@ def load_conf(monkeypatch, tmp_path):
 def test_gunicorn_conf_defaults_serve_gevent_on_port_8000(load_conf):
     conf = load_conf()
     assert conf["bind"] == ["0.0.0.0:8000"]
-    assert conf["worker_class"] == "gevent"
+    assert issubclass(util.load_class(conf["worker_class"]), GeventWorker)
     assert conf["preload_app"] is False
     assert conf["workers"] == len(os.sched_getaffinity(0))
+    assert conf["reuse_port"] is True
+
+
+def test_gunicorn_conf_logs_no_access_line(load_conf):
+    # One line per request, the app's (or the worker's for what the app never sees).
+    assert load_conf()["accesslog"] is None
+
+
+def test_gunicorn_conf_serving_settings_come_from_the_environment(load_conf):
+    conf = load_conf(
+        WORKER_CONNECTIONS="123",
+        REQUEST_HEADER_TIMEOUT="2.5",
+        OVERLOAD_LAG_MS="80",
+        OVERLOAD_MAX_IN_FLIGHT="7",
+        OVERLOAD_RETRY_AFTER="3",
+    )
+    serving = conf["serving"]
+    assert conf["worker_connections"] == 123
+    assert (serving.request_header_timeout, serving.shed_lag_ms) == (2.5, 80.0)
+    assert (serving.max_in_flight, serving.retry_after) == (7, 3)
+
+
+def test_gunicorn_conf_post_fork_hands_the_settings_to_the_worker(load_conf):
+    conf = load_conf(OVERLOAD_LAG_MS="55")
+    worker = SimpleNamespace(configured=None)
+    worker.configure = lambda settings: setattr(worker, "configured", settings)
+    conf["post_fork"](None, worker)
+    assert worker.configured.shed_lag_ms == 55.0
+    conf["post_fork"](None, SimpleNamespace())  # another worker class: nothing to hand over
 
 
 def test_gunicorn_conf_environment_sets_port_and_workers(load_conf):
@@ -93,36 +133,3 @@ def test_gunicorn_conf_on_exit_keeps_a_configured_metrics_dir(load_conf, tmp_pat
     conf["on_starting"](SimpleNamespace(log=SimpleNamespace(info=lambda *args: None)))
     conf["on_exit"](None)
     assert tmp_path.is_dir()
-
-
-def _access_line(conf: dict[str, Any], path: str) -> dict[str, Any]:
-    cfg = Config()
-    cfg.set("access_log_format", conf["access_log_format"])
-    logger = conf["JsonLogger"](cfg)
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "q=3001234567",
-        "RAW_URI": f"{path}?q=3001234567",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-    }
-    response = SimpleNamespace(
-        status="200 OK", sent=10, headers=[("X-Request-ID", "abc"), ("X-Cache", "HIT")]
-    )
-    request = SimpleNamespace(headers=[("X-API-KEY", "secret-key-value")])
-    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=12))
-    return json.loads(cfg.access_log_format % logger.atoms_wrapper_class(atoms))
-
-
-def test_gunicorn_access_log_line_is_json_without_personal_values(load_conf):
-    entry = _access_line(load_conf(), "/api/v1/clients/by-document/AB1234567")
-    assert entry["path"] == "/api/v1/clients/by-document/***"
-    assert (entry["status"], entry["duration_ms"], entry["request_id"]) == (200, 12, "abc")
-    assert entry["cache"] == "HIT"
-    assert "3001234567" not in json.dumps(entry)
-
-
-def test_gunicorn_access_log_line_stays_json_with_quotes_in_the_path(load_conf):
-    entry = _access_line(load_conf(), '/x"y\\z\n')
-    assert entry["path"] == '/x"y\\z\n'

@@ -10,12 +10,20 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from wisphub_api.observability.requestlog import UNMATCHED_ROUTE
+
 START_KEY = "wisphub_api.started"
-# What a request that matched no rule (404, 405) is labelled with: never its raw path, which can
-# hold a document or a phone number.
-UNMATCHED_ROUTE = "<unmatched>"
 # "<string:phone>" -> "<phone>": the template without werkzeug's converter names.
 _CONVERTER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+# Rule -> template, filled on first use: a regex per request would cost more than the lookup.
+_TEMPLATES: dict[str, str] = {}
+__all__ = [
+    "START_KEY",
+    "UNMATCHED_ROUTE",
+    "elapsed_seconds",
+    "install_middleware",
+    "route_template",
+]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -51,4 +59,9 @@ def elapsed_seconds() -> float:
 def route_template() -> str:
     """Return the matched rule, e.g. ``/api/v1/clients/by-phone/<phone>``, never the raw path."""
     rule = request.url_rule
-    return UNMATCHED_ROUTE if rule is None else _CONVERTER.sub(r"<\1>", rule.rule)
+    if rule is None:
+        return UNMATCHED_ROUTE
+    template = _TEMPLATES.get(rule.rule)
+    if template is None:
+        template = _TEMPLATES[rule.rule] = _CONVERTER.sub(r"<\1>", rule.rule)
+    return template

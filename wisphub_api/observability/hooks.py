@@ -23,6 +23,8 @@ logger = logging.getLogger("wisphub_api.metrics")
 INSTRUMENTED_KEY = "wisphub_api.instrumented"
 # "/api/clientes/123/perfil/" -> "/api/clientes/{id}/perfil/": one label value per route.
 _NUMERIC_SEGMENT = re.compile(r"/\d+(?=/|$)")
+# Longest a worker's snapshot-age gauge lags behind while it serves hits.
+AGE_UPDATE_SECONDS = 1.0
 
 
 def instrument_services(app: Flask, metrics: AppMetrics) -> None:
@@ -55,10 +57,22 @@ def _attach(app: Flask, metrics: AppMetrics) -> bool:
 
 
 def _cache_listener(metrics: AppMetrics, store: Any) -> Callable[[str, str], None]:
+    children: dict[str, Any] = {}  # event -> its counter, so a hit costs no label lookup
+    next_age_update = 0.0
+
     def listener(name: str, event: str) -> None:
+        nonlocal next_age_update
         try:
-            metrics.cache_events.labels(name, event).inc()
-            metrics.observe_snapshot(store)
+            child = children.get(event)
+            if child is None:
+                child = children[event] = metrics.cache_events.labels(name, event)
+            child.inc()
+            # Hits come with nearly every request: their age gauges are set once a second at
+            # most (a scrape sets them too); every other event sets them at once.
+            now = time.monotonic()
+            if event != "hit" or now >= next_age_update:
+                next_age_update = now + AGE_UPDATE_SECONDS
+                metrics.observe_snapshot(store)
         except Exception:  # counting must never fail a request
             logger.exception("cache metrics failed")
 

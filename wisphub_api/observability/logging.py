@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
-import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,73 +13,26 @@ from flask import Flask, Response, request
 from flask.logging import default_handler
 
 from wisphub_api.observability.context import elapsed_seconds, route_template
+from wisphub_api.observability.masking import MASK, MASKING_FILTER, REQUEST_FIELDS, MaskingFilter
 from wisphub_api.observability.request_id import current_request_id
+from wisphub_api.observability.requestlog import JSON_LINE, REQUEST_LOGGER, log_request_line
 
 APP_LOGGER = "wisphub_api"
-REQUEST_LOGGER = "wisphub_api.request"
-# Attributes a record may carry (via ``extra``) that become fields of its JSON line.
-REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "remote_addr", "cache")
-# Polled by load balancers and Prometheus every few seconds: logged at DEBUG only.
-QUIET_ROUTES = frozenset({"/health", "/health/ready", "/metrics"})
 # Gunicorn's own loggers in a worker; its error log quotes raw paths ("Error handling request").
 GUNICORN_LOGGERS = ("gunicorn.error",)
-MASK = "***"
 _HANDLER_MARK = "_wisphub_api_json"
-
-# Documents and phone numbers: any run of 6 digits or more.
-_DIGITS = re.compile(r"\d{6,}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# "X-API-Key: v", "'X-API-Key': 'v'", "api_key=v" and WispHub's "Authorization: Api-Key v".
-_KEY_VALUE = re.compile(
-    r"(?i)(\b(?:x-)?api[-_]?key[\"']?(?:\s*[:=]\s*[\"']?|\s+))[A-Za-z0-9._~+/=-]{8,}"
-)
-
-
-class MaskingFilter(logging.Filter):
-    """Mask documents, phones, e-mails and keys in a record: a second line of defence."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._secrets: set[str] = set()
-        self._secret_pattern: re.Pattern[str] | None = None
-
-    def add_secrets(self, secrets: Iterable[str]) -> None:
-        """Also mask these exact values (the configured keys) wherever they appear."""
-        with self._lock:
-            # Very short values would mask ordinary words; keys are far longer.
-            self._secrets.update(s for s in secrets if s and len(s) >= 6)
-            ordered = sorted(self._secrets, key=len, reverse=True)
-            self._secret_pattern = (
-                re.compile("|".join(map(re.escape, ordered))) if ordered else None
-            )
-
-    def mask(self, text: str) -> str:
-        """Return ``text`` with every personal or secret value replaced by ``***``."""
-        if self._secret_pattern is not None:
-            text = self._secret_pattern.sub(MASK, text)
-        text = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
-        text = _EMAIL.sub(MASK, text)
-        return _DIGITS.sub(MASK, text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Mask the message, the traceback and the request fields of ``record``; keep it."""
-        try:
-            record.msg = self.mask(record.getMessage())
-            record.args = None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = logging.Formatter().formatException(record.exc_info)
-            if record.exc_text:
-                record.exc_text = self.mask(record.exc_text)
-            if record.stack_info:
-                record.stack_info = self.mask(record.stack_info)
-            for name in REQUEST_FIELDS:
-                value = getattr(record, name, None)
-                if isinstance(value, str):
-                    setattr(record, name, self.mask(value))
-        except Exception:  # a filter that raises would break the caller's logging call
-            record.msg, record.args = "log record could not be masked", None
-        return True
+# Masking lives in its own Flask-free module (the gunicorn worker uses it); its names stay here.
+__all__ = [
+    "APP_LOGGER",
+    "MASK",
+    "MASKING_FILTER",
+    "REQUEST_LOGGER",
+    "JsonFormatter",
+    "MaskingFilter",
+    "StderrHandler",
+    "configure_logging",
+    "log_request",
+]
 
 
 class JsonFormatter(logging.Formatter):
@@ -89,6 +40,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the JSON line of ``record``."""
+        line = getattr(record, JSON_LINE, None)
+        if line is not None:  # a request line, rendered once by requestlog
+            return str(line)
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -123,9 +77,6 @@ class StderrHandler(logging.StreamHandler):
         pass  # always the current sys.stderr
 
 
-MASKING_FILTER = MaskingFilter()
-
-
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> logging.Handler:
     """Send JSON lines to stderr once per process, however many apps are created."""
     root = logging.getLogger()
@@ -150,22 +101,17 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> logging.Handle
     return handler
 
 
-def log_request(response: Response) -> Response:
+def log_request(response: Response) -> None:
     """Log one line for the request: method, route template, status, time, caller, cache."""
-    route = route_template()
-    level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
-    logger = logging.getLogger(REQUEST_LOGGER)
-    if logger.isEnabledFor(level):
-        fields = {
-            "method": request.method,
-            "route": route,
-            "status": response.status_code,
-            "duration_ms": round(elapsed_seconds() * 1000, 2),
-            "remote_addr": request.remote_addr,
-            "cache": response.headers.get("X-Cache"),
-        }
-        logger.log(level, "%s %s %s", request.method, route, response.status_code, extra=fields)
-    return response
+    log_request_line(
+        method=request.method,
+        route=route_template(),
+        status=response.status_code,
+        duration_ms=round(elapsed_seconds() * 1000, 2),
+        remote_addr=request.remote_addr,
+        cache=response.headers.get("X-Cache"),
+        request_id=current_request_id(),
+    )
 
 
 def _secrets(app: Flask) -> list[str]:
@@ -176,6 +122,5 @@ def _secrets(app: Flask) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Configure JSON logging from LOG_LEVEL and log every request of ``app``."""
+    """Configure JSON logging from LOG_LEVEL (the request lines come from the answer hook)."""
     configure_logging(str(app.config.get("LOG_LEVEL", "INFO")).upper(), _secrets(app))
-    app.after_request(log_request)

@@ -1,0 +1,60 @@
+"""Admission control: refuse new requests at once while the worker cannot serve them in time.
+
+A gevent worker has no queue to measure: under overload, ready connections wait for the event loop
+to reach them, and every pass of the loop takes longer than the last. The loop's lag (how late a
+timer fires) is that wait, so it is what decides. ``LoopLag`` probes it with a short timer and
+also reads it live: a probe that is overdue *now* means the current pass has already run that
+long. A refused request costs a fraction of a served one, so shedding shortens the next pass and
+the worker settles where the requests it does serve wait no longer than the threshold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from wisphub_api.serving.settings import ServingSettings
+
+# Cheap answers load balancers and Prometheus need most when the worker is busy.
+EXEMPT_PATHS = frozenset({"/health", "/health/ready", "/metrics"})
+
+
+class LoopLag:
+    """The event loop's lag, from a timer that should fire every ``interval`` seconds."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.last = 0.0
+        self.due = clock() + interval
+
+    def run(self, sleep: Callable[[float], object]) -> None:
+        """Probe forever with ``sleep`` (gevent.sleep in the worker)."""
+        while True:
+            self.due = self.clock() + self.interval
+            sleep(self.interval)
+            self.last = max(0.0, self.clock() - self.due)
+
+    def seconds(self) -> float:
+        """Return the lag now: the last probe's, or more if the next probe is overdue."""
+        return max(self.last, self.clock() - self.due)
+
+
+class Admission:
+    """Decide, per request, whether the worker takes it."""
+
+    def __init__(self, settings: ServingSettings, lag: LoopLag) -> None:
+        self.max_lag = settings.shed_lag_ms / 1000
+        self.max_in_flight = settings.max_in_flight
+        self.lag = lag
+        self.in_flight = 0
+
+    def refusal(self, path: str) -> str | None:
+        """Return why a request for ``path`` is refused now ("lag", "in_flight"), or None."""
+        if path in EXEMPT_PATHS:
+            return None
+        if self.max_lag and self.lag.seconds() > self.max_lag:
+            return "lag"
+        if self.max_in_flight and self.in_flight >= self.max_in_flight:
+            return "in_flight"
+        return None

@@ -1,0 +1,81 @@
+"""Raw HTTP/1.1 answers in the API's error shape, for requests that never reach the app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from gunicorn.http import errors as parse_errors
+
+# (status, reason phrase, code, detail) of every refusal the worker writes itself.
+BAD_REQUEST = (400, "Bad Request", "bad_request", "The request is not valid HTTP.")
+FORBIDDEN = (403, "Forbidden", "forbidden", "The request is not allowed.")
+URI_TOO_LONG = (414, "URI Too Long", "uri_too_long", "The request line is too long.")
+EXPECTATION_FAILED = (
+    417,
+    "Expectation Failed",
+    "expectation_failed",
+    "The Expect header cannot be met.",
+)
+HEADERS_TOO_LARGE = (
+    431,
+    "Request Header Fields Too Large",
+    "headers_too_large",
+    "The request headers are too many or too large.",
+)
+INTERNAL_ERROR = (500, "Internal Server Error", "internal_error", "An internal error occurred.")
+NOT_IMPLEMENTED = (
+    501,
+    "Not Implemented",
+    "not_implemented",
+    "The request's transfer coding is not supported.",
+)
+OVERLOADED = (
+    503,
+    "Service Unavailable",
+    "overloaded",
+    "The service is busy; retry after the time in Retry-After.",
+)
+Refusal = tuple[int, str, str, str]
+
+# gunicorn's parse errors by the answer they get; anything else it refuses is a 400.
+_BY_ERROR: tuple[tuple[tuple[type[BaseException], ...], Refusal], ...] = (
+    # A header the app tried to send is the app's fault, not the client's.
+    ((parse_errors.InvalidResponseHeader, parse_errors.InvalidResponseHeaderName), INTERNAL_ERROR),
+    ((parse_errors.LimitRequestLine,), URI_TOO_LONG),
+    ((parse_errors.LimitRequestHeaders,), HEADERS_TOO_LARGE),
+    ((parse_errors.UnsupportedTransferCoding,), NOT_IMPLEMENTED),
+    ((parse_errors.ExpectationFailed,), EXPECTATION_FAILED),
+    ((parse_errors.ForbiddenProxyRequest,), FORBIDDEN),
+    ((parse_errors.ConfigurationProblem,), INTERNAL_ERROR),
+)
+_CLIENT_ERRORS: tuple[type[BaseException], ...] = (parse_errors.ParseException,)
+# Always sent: these answers hold no data, and nothing may sniff or keep them.
+_STATIC_HEADERS = (
+    "Content-Type: application/json\r\n"
+    "Cache-Control: no-store\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+)
+
+
+def refusal_for(error: BaseException) -> Refusal | None:
+    """Return the answer to a request gunicorn's parser refused, or None for other errors."""
+    for types, refusal in _BY_ERROR:
+        if isinstance(error, types):
+            return refusal
+    return BAD_REQUEST if isinstance(error, _CLIENT_ERRORS) else None
+
+
+def json_answer(
+    refusal: Refusal, *, headers: Iterable[tuple[str, str]] = (), keep_alive: bool = False
+) -> bytes:
+    """Return the bytes of a complete answer: status line, headers, ``{"detail", "code"}``."""
+    status, reason, code, detail = refusal
+    body = json.dumps({"detail": detail, "code": code}).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    connection = "keep-alive" if keep_alive else "close"
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n{_STATIC_HEADERS}{extra}"
+        f"Content-Length: {len(body)}\r\nConnection: {connection}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
