@@ -40,13 +40,16 @@ from benchmarks.phases import (
     run_phase,
 )
 from benchmarks.report import BenchResult, render
-from benchmarks.stack import READY_STREAK, ROOT, ApiServer, Sandbox, StackError
+from benchmarks.stack import ROOT, Answer, Gunicorn, Sandbox, StackError
 from benchmarks.stats import StatsError, upstream_delta
 from loadtests.common import config as loadtest_config
 from wisphub_api.sandbox.options import DEMO_API_KEY
 
 DEFAULT_REPORT = ROOT / "docs" / "benchmarks" / "latest.md"
 READY_TIMEOUT_S = 120.0
+# Ready answers in a row (clients and plans warm) before measuring: each worker answers for
+# itself, and fresh connections spread over the workers.
+READY_STREAK = 20
 CEILING_PATHS = (
     "/health",
     "/api/v1/clients/",
@@ -194,7 +197,7 @@ def settings_rows(
 
 
 def run_phases(
-    plans: list[LocustPlan], api: ApiServer, sandbox: Sandbox, out_dir: Path, key: str
+    plans: list[LocustPlan], api: Gunicorn, sandbox: Sandbox, out_dir: Path, key: str
 ) -> list[PhaseResult]:
     """Run Locust plans one after the other, printing a line for each."""
     results = []
@@ -214,16 +217,16 @@ def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> Benc
     """Start the stack, run every phase, and return the numbers (processes stop via `stack`)."""
     key = "bench-" + secrets.token_hex(12)
     machine = machine_info.describe()
-    sandbox = Sandbox(out_dir)
+    sandbox = Sandbox(log_path=out_dir / "sandbox.log")
     stack.callback(sandbox.stop)
     sandbox.start()
     progress(f"sandbox on {sandbox.url}")
     env = api_env(sandbox.url, key, args.workers)
-    api = ApiServer(out_dir, "api", env)
+    api = Gunicorn(out_dir, env, name="api")
     stack.callback(api.stop)
-    api.start()
+    api.start(wait=False)
     progress(f"API on {api.url} with {args.workers} gevent workers; waiting for /health/ready")
-    ready_s = api.wait_ready(READY_TIMEOUT_S)
+    ready_s = api.wait_ready(READY_TIMEOUT_S, streak=READY_STREAK, ready=plans_warm)
     startup = upstream_delta({}, sandbox.stats())
     progress(f"ready after {ready_s:.1f} s; warm-up made {startup.total} upstream calls")
     settings = settings_rows(args, env, sandbox, api.worker_count(), ready_s)
@@ -262,13 +265,18 @@ def measure_cold(
     return results
 
 
+def plans_warm(answer: Answer) -> bool:
+    """Tell whether a readiness answer says the clients and the plans are both warm."""
+    return answer.status == 200 and answer.json().get("plans", {}).get("warm") is True
+
+
 def cold_server(
     out_dir: Path, name: str, env: Mapping[str, str], stack: ExitStack
-) -> Callable[[], ApiServer]:
+) -> Callable[[], Gunicorn]:
     """Return a function that starts a server with no warm-up (stopped by `stack` at worst)."""
 
-    def start() -> ApiServer:
-        server = ApiServer(out_dir, name, {**env, "WARMUP_ON_START": "false"})
+    def start() -> Gunicorn:
+        server = Gunicorn(out_dir, {**env, "WARMUP_ON_START": "false"}, name, ready_path="/health")
         stack.callback(server.stop)
         return server.start()
 
@@ -312,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             progress("stopping every process started")
     if not args.keep_logs:
-        for log in out_dir.glob("*.access.log"):
+        for log in out_dir.glob("*.err.log"):
             log.unlink()
     write_report(render(result), [args.report, args.results / f"bench-{stamp}.md"])
     return 0

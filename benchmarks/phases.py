@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.stack import ROOT, ApiServer, Sandbox, machine_busy_seconds, stop_process
+from benchmarks.stack import Gunicorn, Sandbox, machine_busy_seconds, start_process, stop_process
 from benchmarks.stats import (
     EndpointRow,
     ServerTiming,
@@ -136,12 +136,8 @@ def run_locust(
     command = plan.command(host, out_dir / plan.key)
     before = _children_cpu()  # Locust is the only child reaped during the run
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            command,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env, **plan.env},
+        process = start_process(
+            command, env={**os.environ, **env, **plan.env}, stdout=log, stderr=subprocess.STDOUT
         )
         try:
             status = process.wait(timeout=plan.duration_s + LOCUST_GRACE_S)
@@ -153,7 +149,7 @@ def run_locust(
 
 
 def run_phase(
-    plan: LocustPlan, api: ApiServer, sandbox: Sandbox, out_dir: Path, env: Mapping[str, str]
+    plan: LocustPlan, api: Gunicorn, sandbox: Sandbox, out_dir: Path, env: Mapping[str, str]
 ) -> PhaseResult:
     """Run one Locust plan against the API and collect every number around it."""
     upstream_before, log_start = sandbox.stats(), api.log_offset()
@@ -191,16 +187,15 @@ def _timed_get(
 
 
 def measure_cold_warm(
-    start_server: Callable[[], ApiServer],
+    start_server: Callable[[], Gunicorn],
     sandbox: Sandbox,
     path: str,
     headers: Mapping[str, str],
     warm_count: int = 20,
 ) -> ColdWarm:
     """Time `path` on a fresh server with no warm-up, then the median of `warm_count` HITs."""
-    api = start_server()
+    api = start_server()  # answers /health once it returns
     try:
-        api.wait_live(timeout=30)
         # One keep-alive connection: every request reaches the worker that loaded the data.
         with requests.Session() as session:
             before = sandbox.stats()

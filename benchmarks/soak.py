@@ -12,40 +12,31 @@ results/soak/). Exits 1 unless no warm request failed and no worker grew 10 % or
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import secrets
 import subprocess
 import sys
 import time
-from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from benchmarks.stack import ROOT, ApiServer, Sandbox, child_pids, process_cpu_seconds, stop_process
-from benchmarks.stats import locust_cpu_warned, server_timings
+from benchmarks.soak_report import Run, render
+from benchmarks.stack import (
+    ROOT,
+    Gunicorn,
+    Sandbox,
+    process_cpu_seconds,
+    start_process,
+    stop_process,
+)
 from wisphub_api.sandbox.options import DEMO_API_KEY
 
 LOCUSTFILE = "loadtests/locustfiles/original.py"
 FAULT_MODES = ("error", "stall", "down", "slow")
 SLOW_DELAY_S = 2.0
-MAX_GROWTH = 0.10  # worker RSS may grow less than this between warm-up and the end
 READY_TIMEOUT_S = 120.0
 TICK_S = 0.5
-
-
-@dataclass
-class Run:
-    """What happened during the soak: faults injected and memory samples per worker."""
-
-    started: float = 0.0
-    faults: list[tuple[float, str, float]] = field(default_factory=list)  # (at, mode, seconds)
-    samples: list[tuple[float, dict[int, int]]] = field(default_factory=list)  # (at, pid->RSS)
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process, at the end
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,10 +83,9 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
-def worker_rss(api: ApiServer) -> dict[int, int]:
+def worker_rss(api: Gunicorn) -> dict[int, int]:
     """Return the RSS of each gunicorn worker by pid."""
-    assert api.process is not None
-    return {pid: rss_bytes(pid) for pid in child_pids(api.process.pid)}
+    return {pid: rss_bytes(pid) for pid in api.worker_pids()}
 
 
 def api_env(sandbox_url: str, key: str, args: argparse.Namespace) -> dict[str, str]:
@@ -145,13 +135,7 @@ def start_locust(
         "LOADTEST_MAX_CACHED_P95_MS": "off",
     }
     with log_path.open("wb") as log:
-        return subprocess.Popen(  # noqa: S603 - a fixed command
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        return start_process(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 class FaultRotation:
@@ -186,7 +170,7 @@ class FaultRotation:
 
 def drive(
     locust: subprocess.Popen[bytes],
-    api: ApiServer,
+    api: Gunicorn,
     faults: FaultRotation,
     args: argparse.Namespace,
     run: Run,
@@ -205,180 +189,17 @@ def drive(
     run.samples.append((time.monotonic() - run.started, worker_rss(api)))
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Return the rows of one of Locust's CSV files ([] when it is missing)."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    return list(csv.DictReader(text.splitlines()))
-
-
-def cache_counts(access_log: Path) -> dict[str, int]:
-    """Count the API's answers by X-Cache value (HIT, STALE, MISS) from gunicorn's access log."""
-    lines = access_log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return dict(
-        Counter(
-            json.loads(line).get("cache") or "-"
-            for line in lines
-            if line.startswith('{"ts"') and '"gunicorn.access"' in line
-        )
-    )
-
-
-def baseline_index(run: Run, args: argparse.Namespace) -> int:
-    """Return the sample taken once the users are up and --warmup has passed."""
-    ramp = args.users / args.spawn_rate
-    at = ramp + min(args.warmup, args.minutes * 60 / 3)
-    return next((i for i, (t, _) in enumerate(run.samples) if t >= at), len(run.samples) - 1)
-
-
-def memory_rows(run: Run, args: argparse.Namespace) -> tuple[list[list[str]], bool]:
-    """Return one row per worker (baseline, end, peak, growth) and whether every growth passes."""
-    base_at, base = run.samples[baseline_index(run, args)]
-    end_at, end = run.samples[-1]
-    rows, passed = [], bool(base) and set(base) == set(end)
-    for pid in sorted(set(base) | set(end)):
-        peak = max(s.get(pid, 0) for _, s in run.samples)
-        before, after = base.get(pid, 0), end.get(pid, 0)
-        growth = (after - before) / before if before and after else float("nan")
-        passed = passed and growth < MAX_GROWTH
-        rows.append([str(pid), mib(before), mib(after), mib(peak), f"{growth * 100:+.1f} %"])
-    rows.append(["(sampled at)", f"{base_at:.0f} s", f"{end_at:.0f} s", "", ""])
-    return rows, passed
-
-
-def mib(value: int) -> str:
-    return f"{value / 2**20:.1f} MiB" if value else "gone"
-
-
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """Return a Markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
-
-
-def route_rows(stats: list[dict[str, str]]) -> tuple[list[list[str]], int]:
-    """Return one row per route and the total (requests, failures, percentiles); failed count."""
-    rows = [
-        [
-            "**all**" if r["Name"] == "Aggregated" else f"{r['Type']} {r['Name']}",
-            r["Request Count"],
-            r["Failure Count"],
-            r["50%"],
-            r["95%"],
-            r["99%"],
-            f"{float(r['Max Response Time']):.0f}",
-        ]
-        for r in stats
-    ]
-    return rows, sum(int(r["Failure Count"]) for r in stats if r["Name"] != "Aggregated")
-
-
-def server_rows(access_log: Path) -> list[list[str]]:
-    """Return the server-side time per path from gunicorn's access log (no client overhead)."""
-    lines = access_log.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [
-        [path, str(t.count), str(t.p50_ms), str(t.p95_ms), str(t.p99_ms), str(t.max_ms)]
-        for path, t in sorted(server_timings(lines).items())
-        if path.startswith("/api/")
-    ]
-
-
-def render(
-    args: argparse.Namespace, run: Run, csv_prefix: Path, api: ApiServer, upstream: dict[str, Any]
-) -> tuple[str, bool]:
-    """Return the Markdown report and whether both verdicts pass."""
-    stats = read_csv(Path(f"{csv_prefix}_stats.csv"))
-    routes, failed = route_rows(stats)
-    memory, memory_ok = memory_rows(run, args)
-    requests_ok = bool(stats) and failed == 0
-    lines = [
-        f"# Soak run, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        "",
-        f"{args.users} users (spawn {args.spawn_rate:g}/s), {args.minutes:g} min, "
-        f"original scenario; snapshot TTL {args.ttl} s; a fault every "
-        f"{args.fault_every:g} s for {args.fault_for:g} s; {os.cpu_count()} CPUs.",
-        "",
-        "## Verdicts",
-        "",
-        f"- Zero failed requests on warm routes: **{'PASS' if requests_ok else 'FAIL'}** "
-        f"({failed} failed)",
-        f"- Worker memory growth under {MAX_GROWTH:.0%}: **{'PASS' if memory_ok else 'FAIL'}**",
-        "",
-        *request_section(routes, csv_prefix, api),
-        "## Worker memory (RSS)",
-        "",
-        *table(["Worker pid", "Warm-up", "End", "Peak", "Growth"], memory),
-        "",
-        *context_section(run, api, upstream),
-    ]
-    return "\n".join(lines), requests_ok and memory_ok
-
-
-def request_section(routes: list[list[str]], csv_prefix: Path, api: ApiServer) -> list[str]:
-    """Return the client-side and server-side times, and the failures if any."""
-    lines = [
-        "## Requests (ms)",
-        "",
-        *table(["Route", "Requests", "Failures", "p50", "p95", "p99", "max"], routes),
-        "",
-        "Server-side time of the same requests (gunicorn access log, ms):",
-        "",
-        *table(["Path", "Requests", "p50", "p95", "p99", "max"], server_rows(api.access_log)),
-        "",
-    ]
-    if locust_cpu_warned((csv_prefix.parent / "locust.log").read_text(errors="replace")):
-        lines += [
-            "Locust warned that its own CPU use was high: the client-side times above "
-            "include its queueing.",
-            "",
-        ]
-    failures = read_csv(Path(f"{csv_prefix}_failures.csv"))
-    if failures:
-        lines += [
-            "## Failures",
-            "",
-            *table(
-                ["Route", "Error", "Count"],
-                [
-                    [f"{f['Method']} {f['Name']}", f["Error"][:120], f["Occurrences"]]
-                    for f in failures
-                ],
-            ),
-            "",
-        ]
-    return lines
-
-
-def context_section(run: Run, api: ApiServer, upstream: dict[str, Any]) -> list[str]:
-    """Return the faults injected, what the API and the sandbox saw, and the CPU used."""
-    cpu = ", ".join(f"{name} {sec:.0f}" for name, sec in run.cpu.items() if name != "wall")
-    return [
-        "## Faults injected",
-        "",
-        *table(
-            ["At", "Mode", "Lasted"],
-            [[f"{at:.0f} s", mode, f"{length:.0f} s"] for at, mode, length in run.faults],
-        ),
-        "",
-        "## What the API and WispHub Net saw",
-        "",
-        f"- API answers by X-Cache: {cache_counts(api.access_log)}",
-        f"- Upstream calls: {upstream.get('total')}, by status: {upstream.get('by_status')}",
-        f"- CPU seconds over {run.cpu.get('wall', 0):.0f} s of load: {cpu}",
-        "",
-    ]
-
-
 def soak(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> tuple[str, bool]:
     """Start everything, run the load with faults, and return the report."""
     key = secrets.token_urlsafe(24)
-    sandbox = Sandbox(out_dir).start()
+    sandbox = Sandbox(log_path=out_dir / "sandbox.log").start()
     stack.callback(sandbox.stop)
     progress(f"sandbox on {sandbox.url}")
-    api = ApiServer(out_dir, "api", api_env(sandbox.url, key, args)).start()
+    api = Gunicorn(out_dir, api_env(sandbox.url, key, args), name="api")
     stack.callback(api.stop)
-    api.wait_live(READY_TIMEOUT_S)
+    api.start(wait=False)
     progress(
-        f"API on {api.url}: ready after {api.wait_ready(READY_TIMEOUT_S):.1f} s, "
+        f"API on {api.url}: ready after {api.wait_ready(READY_TIMEOUT_S, streak=20):.1f} s, "
         f"{api.worker_count()} workers"
     )
     run = Run()
@@ -391,7 +212,7 @@ def soak(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> tuple[str
     run.cpu.update(
         api=api.cpu_seconds(), sandbox=sandbox.cpu_seconds(), wall=time.monotonic() - run.started
     )
-    return render(args, run, csv_prefix, api, sandbox.stats())
+    return render(args, run, csv_prefix, api.log_lines(0, api.log_offset()), sandbox.stats())
 
 
 def main(argv: list[str] | None = None) -> int:

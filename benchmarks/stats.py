@@ -1,8 +1,8 @@
 """Turn what a bench run leaves behind into numbers (pure functions, no processes, no Locust).
 
 Three sources: Locust's ``<prefix>_stats.csv`` (what the simulated bots saw), the sandbox's
-``GET /__stats`` before and after a phase (how many calls reached WispHub Net), and gunicorn's JSON
-access log (how long the server itself took, ``duration_ms``).
+``GET /__stats`` before and after a phase (how many calls reached WispHub Net), and the API's own
+JSON request lines (how long the server itself took, ``duration_ms``, per route template).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ TOTAL_NAME = "Aggregated"
 LOCUST_CPU_WARNING = "CPU usage above 90%"
 # "/api/plan-internet/pppoe/439219/" -> "/api/plan-internet/pppoe/{id}/": one row per route.
 _NUMERIC_SEGMENT = re.compile(r"/\d+(?=/|$)")
+# "/api/v1/clients/<service_id>/verify" -> "/api/v1/clients/{id}/verify": a template, keyed alike.
+_TEMPLATE_SEGMENT = re.compile(r"<[^<>/]+>")
+REQUEST_LOGGER = '"wisphub_api.request"'
 
 
 class StatsError(Exception):
@@ -55,13 +58,13 @@ class UpstreamCalls:
 
 @dataclass(frozen=True, slots=True)
 class ServerTiming:
-    """Server-side durations of one path, in whole milliseconds, from gunicorn's access log."""
+    """Server-side durations of one route, in milliseconds, from the API's request lines."""
 
     count: int
-    p50_ms: int
-    p95_ms: int
-    p99_ms: int
-    max_ms: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
 
 
 def _optional(raw: str) -> float | None:
@@ -129,32 +132,37 @@ def add_upstream(calls: Iterable[UpstreamCalls]) -> UpstreamCalls:
     return UpstreamCalls(total, dict(sorted(counts.items())))
 
 
-def percentile(ordered: list[int], fraction: float) -> int:
+def percentile(ordered: list[float], fraction: float) -> float:
     """Return the nearest-rank percentile of an ascending, non-empty list."""
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
 
 
-def access_log_durations(lines: Iterable[str]) -> dict[str, list[int]]:
-    """Collect ``duration_ms`` per path from gunicorn's JSON access-log lines (others skipped)."""
-    durations: dict[str, list[int]] = defaultdict(list)
+def route_key(route: str) -> str:
+    """Return a route template keyed like ``route_of`` keys a path: parameters as ``{id}``."""
+    return _TEMPLATE_SEGMENT.sub("{id}", route)
+
+
+def request_durations(lines: Iterable[str]) -> dict[str, list[float]]:
+    """Collect ``duration_ms`` per route from the API's JSON request lines (others skipped)."""
+    durations: dict[str, list[float]] = defaultdict(list)
     for line in lines:
-        if '"gunicorn.access"' not in line:
+        if REQUEST_LOGGER not in line:
             continue
         try:
             entry = json.loads(line)
-            durations[route_of(str(entry["path"]))].append(int(entry["duration_ms"]))
+            durations[route_key(str(entry["route"]))].append(float(entry["duration_ms"]))
         except (ValueError, KeyError, TypeError):
             continue
     return dict(durations)
 
 
 def server_timings(lines: Iterable[str]) -> dict[str, ServerTiming]:
-    """Summarise the access log per path: count, p50, p95, p99 and max in milliseconds."""
+    """Summarise the request lines per route: count, p50, p95, p99 and max in milliseconds."""
     timings = {}
-    for path, values in access_log_durations(lines).items():
+    for route, values in request_durations(lines).items():
         values.sort()
-        timings[path] = ServerTiming(
+        timings[route] = ServerTiming(
             len(values),
             percentile(values, 0.50),
             percentile(values, 0.95),

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from benchmarks import machine, stack, stats
+from benchmarks import machine, stats
+from benchmarks.stack import processes
 
 # The header Locust 2.47 writes to <prefix>_stats.csv.
 HEADER = [
@@ -65,15 +66,15 @@ def row(
     ]
 
 
-def access_line(path: str, duration_ms: int, status: int = 200) -> str:
-    """Build one line of gunicorn's JSON access log."""
+def request_line(route: str, duration_ms: float, status: int = 200) -> str:
+    """Build one of the API's JSON request lines."""
     return json.dumps(
         {
             "ts": "x",
             "level": "INFO",
-            "logger": "gunicorn.access",
+            "logger": "wisphub_api.request",
             "method": "GET",
-            "path": path,
+            "route": route,
             "status": status,
             "duration_ms": duration_ms,
         }
@@ -164,15 +165,17 @@ def test_percentile_nearest_rank_picks_ranked_value() -> None:
     ) == (50, 95, 100, 7)
 
 
-def test_server_timings_access_lines_summarised_per_route() -> None:
-    lines = [access_line("/api/v1/clients/", ms) for ms in range(1, 21)]
+def test_server_timings_request_lines_summarised_per_route() -> None:
+    lines = [request_line("/api/v1/clients/", ms) for ms in range(1, 21)]
     lines += [
-        access_line("/api/v1/clients/7/verify", 3),
+        request_line("/api/v1/clients/<service_id>/verify", 3.25),
         "not json",
         '{"logger": "gunicorn.error", "message": "Booting worker"}',
     ]
     timings = stats.server_timings(lines)
     assert set(timings) == {"/api/v1/clients/", "/api/v1/clients/{id}/verify"}
+    assert timings["/api/v1/clients/{id}/verify"].max_ms == 3.25
+    assert stats.route_of("/api/v1/clients/7/verify") in timings
     clients = timings["/api/v1/clients/"]
     assert (clients.count, clients.p50_ms, clients.p95_ms, clients.p99_ms, clients.max_ms) == (
         20,
@@ -197,8 +200,8 @@ def test_mem_total_gib_kib_converted() -> None:
 def test_busy_seconds_idle_iowait_and_steal_excluded() -> None:
     ticks = os.sysconf("SC_CLK_TCK")
     line = f"cpu  {ticks} 0 {ticks} {50 * ticks} {ticks} 0 0 {ticks} 0 0\ncpu0 1 2 3 4 5 6 7 8\n"
-    assert stack.busy_seconds(line) == 2.0
-    assert stack.busy_seconds("intr 1 2 3\n") == 0.0
+    assert processes.busy_seconds(line) == 2.0
+    assert processes.busy_seconds("intr 1 2 3\n") == 0.0
 
 
 def test_locust_cpu_warned_warning_line_detected() -> None:

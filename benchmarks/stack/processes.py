@@ -1,36 +1,31 @@
-"""Start, watch and stop the processes of a bench: the WispHub Net sandbox and the API (gunicorn).
+"""Start and stop the processes of a stack, and read what they cost (Linux /proc).
 
-Every process is stopped the same way: SIGTERM, a bounded wait, then SIGKILL.
+Every process starts in a session of its own, so that stopping it reaches everything it started
+(gunicorn's workers, nginx's workers) and nothing else: SIGTERM, a bounded wait, then SIGKILL to
+the whole process group while its leader is still unreaped (its group id cannot be reused yet).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import queue
+import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import requests
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent  # the venv that runs the bench also runs gunicorn
-READY_PREFIX = "WISPHUB SANDBOX listening on "
-SANDBOX_START_S = 20.0
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the venv that runs the launcher also runs gunicorn
 STOP_TIMEOUT_S = 10.0
-PROBE_TIMEOUT_S = 2.0
-# A worker answers readiness for itself only; with fresh connections spread over the workers,
-# this many ready answers in a row make it very likely that every worker is warm.
-READY_STREAK = 20
+_POLL_S = 0.02
 
 
 class StackError(RuntimeError):
-    """A process of the bench did not start or did not become ready."""
+    """A process of the stack did not start or did not become ready."""
 
 
 def free_port() -> int:
@@ -40,16 +35,48 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def start_process(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    stdout: IO[Any] | int | None = None,
+    stderr: IO[Any] | int | None = None,
+    text: bool = False,
+) -> subprocess.Popen[Any]:
+    """Start ``command`` from the repository root in a new session (its own process group)."""
+    return subprocess.Popen(  # noqa: S603 - the launcher's own fixed commands
+        list(command),
+        cwd=ROOT,
+        env=None if env is None else dict(env),
+        stdout=stdout,
+        stderr=stderr,
+        text=text,
+        start_new_session=True,
+    )
+
+
+def _exited(pid: int) -> bool:
+    """Tell whether ``pid`` has exited, without reaping it (its group stays addressable)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True  # already reaped
+
+
 def stop_process(process: subprocess.Popen[Any], timeout: float = STOP_TIMEOUT_S) -> int | None:
-    """Terminate a process, wait for it, kill it if it lingers; return its exit status."""
-    if process.poll() is None:
+    """Terminate a process, wait up to ``timeout``, kill its group, reap it; return its status."""
+    if process.returncode is not None:
+        return process.returncode
+    with contextlib.suppress(ProcessLookupError):
         process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=timeout)
-    return process.returncode
+    deadline = time.monotonic() + timeout
+    while not _exited(process.pid) and time.monotonic() < deadline:
+        time.sleep(_POLL_S)
+    # Whatever the leader left behind (workers of a killed master) goes with it. The group id is
+    # the leader's pid, still ours until the wait below reaps it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait(timeout=timeout)
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -84,7 +111,7 @@ def machine_busy_seconds() -> float:
 
 
 def child_pids(pid: int) -> list[int]:
-    """Return the direct children of a process (gunicorn's workers)."""
+    """Return the direct children of a process (gunicorn's or nginx's workers)."""
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
     except OSError:
@@ -92,156 +119,6 @@ def child_pids(pid: int) -> list[int]:
     return [int(item) for item in text.split()]
 
 
-def _first_line(stream: IO[str], into: queue.Queue[str]) -> None:
-    into.put(stream.readline())
-
-
-class Sandbox:
-    """`python -m wisphub_api.sandbox --port 0` with its default, realistic latency."""
-
-    def __init__(self, log_dir: Path, *args: str) -> None:
-        self.args = list(args)
-        self.log_path = log_dir / "sandbox.log"
-        self.url = ""
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> Sandbox:
-        """Start the sandbox and wait for the line that gives its address."""
-        command = [
-            sys.executable,
-            "-m",
-            "wisphub_api.sandbox",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            *self.args,
-        ]
-        with self.log_path.open("w") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed command
-                command,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        assert self.process.stdout is not None
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=_first_line, args=(self.process.stdout, lines), daemon=True).start()
-        try:
-            line = lines.get(timeout=SANDBOX_START_S)
-        except queue.Empty:
-            line = ""
-        if not line.startswith(READY_PREFIX):
-            raise StackError(f"the sandbox did not start; see {self.log_path}")
-        self.url = line[len(READY_PREFIX) :].strip()
-        return self
-
-    def control(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """Call the control plane (/__stats, /__latency, ...) and return its JSON."""
-        response = requests.request(method, self.url + path, json=body, timeout=PROBE_TIMEOUT_S)
-        response.raise_for_status()
-        return response.json()
-
-    def stats(self) -> dict[str, Any]:
-        """Return the sandbox's call counters."""
-        return dict(self.control("GET", "/__stats"))
-
-    def cpu_seconds(self) -> float:
-        """Return the CPU seconds the sandbox used so far."""
-        return process_cpu_seconds(self.process.pid) if self.process else 0.0
-
-    def stop(self) -> None:
-        """Stop the sandbox."""
-        if self.process is not None:
-            stop_process(self.process)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-
-
-class ApiServer:
-    """The API under gunicorn with gunicorn.conf.py (gevent workers), on a free port."""
-
-    def __init__(self, log_dir: Path, name: str, env: Mapping[str, str]) -> None:
-        self.env = dict(env)
-        self.access_log = log_dir / f"{name}.access.log"
-        self.error_log = log_dir / f"{name}.error.log"
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        """Return the base URL of the server."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> ApiServer:
-        """Start gunicorn; it serves once its workers have booted."""
-        self.port = free_port()
-        env = {**os.environ, **self.env, "PORT": str(self.port)}
-        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wisphub_api:create_app()"]
-        with self.access_log.open("wb") as out, self.error_log.open("wb") as err:
-            self.process = subprocess.Popen(  # noqa: S603 - a fixed command
-                command, cwd=ROOT, env=env, stdout=out, stderr=err
-            )
-        return self
-
-    def _probe(self, path: str) -> requests.Response | None:
-        if self.process is None or self.process.poll() is not None:
-            raise StackError(f"gunicorn exited; see {self.error_log}")
-        try:
-            return requests.get(self.url + path, timeout=PROBE_TIMEOUT_S)
-        except requests.RequestException:
-            return None
-
-    def wait_live(self, timeout: float) -> None:
-        """Wait until GET /health answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            response = self._probe("/health")
-            if response is not None and response.status_code == 200:
-                return
-            time.sleep(0.1)
-        raise StackError(f"GET /health did not answer 200 within {timeout:g} s")
-
-    def wait_ready(self, timeout: float, streak: int = READY_STREAK) -> float:
-        """Wait for `streak` ready answers in a row (clients and plans warm); return the wait."""
-        started = time.monotonic()
-        in_a_row = 0
-        while in_a_row < streak:
-            if time.monotonic() - started > timeout:
-                raise StackError(f"GET /health/ready was not 200 within {timeout:g} s")
-            response = self._probe("/health/ready")
-            warm = (
-                response is not None
-                and response.status_code == 200
-                and response.json().get("plans", {}).get("warm") is True
-            )
-            in_a_row = in_a_row + 1 if warm else 0
-            time.sleep(0.02 if warm else 0.2)
-        return time.monotonic() - started
-
-    def worker_count(self) -> int:
-        """Count the live gunicorn workers."""
-        return len(child_pids(self.process.pid)) if self.process else 0
-
-    def cpu_seconds(self) -> float:
-        """Return the CPU seconds used so far by the gunicorn master and its live workers."""
-        if self.process is None:
-            return 0.0
-        pids = [self.process.pid, *child_pids(self.process.pid)]
-        return sum(process_cpu_seconds(pid) for pid in pids)
-
-    def log_offset(self) -> int:
-        """Return the size of the access log, to read one phase's lines later."""
-        return self.access_log.stat().st_size if self.access_log.exists() else 0
-
-    def log_lines(self, start: int, end: int) -> list[str]:
-        """Return the access-log lines written between two offsets."""
-        with self.access_log.open("rb") as log:
-            log.seek(start)
-            return log.read(end - start).decode("utf-8", errors="replace").splitlines()
-
-    def stop(self) -> None:
-        """Stop gunicorn (it stops its workers)."""
-        if self.process is not None:
-            stop_process(self.process)
+def tree_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds used so far by a process and its live children."""
+    return sum(process_cpu_seconds(p) for p in (pid, *child_pids(pid)))

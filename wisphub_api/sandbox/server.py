@@ -17,6 +17,7 @@ from wisphub_api.sandbox.web import DropConnection
 MAX_CONNECTIONS = 10_000
 BACKLOG = 1024  # gevent's default of 128 refuses bursts of a few hundred connections
 STOP_TIMEOUT_SECONDS = 1.0  # held (stalled) calls are cut after this on SIGTERM/SIGINT
+LISTENING = "WISPHUB SANDBOX listening on "  # + the URL: the one line launchers wait for
 
 
 class SandboxHandler(WSGIHandler):
@@ -46,7 +47,7 @@ def serve(options: SandboxOptions) -> None:
     """Start, announce the real address on stdout, and serve until SIGTERM or SIGINT."""
     server = build_server(options)
     server.start()
-    print(f"WISPHUB SANDBOX listening on http://{options.host}:{server.server_port}", flush=True)
+    print(f"{LISTENING}http://{options.host}:{server.server_port}", flush=True)
     for signum in (signal.SIGTERM, signal.SIGINT):
         gevent.signal_handler(signum, server.close)
     server.serve_forever(stop_timeout=STOP_TIMEOUT_SECONDS)
