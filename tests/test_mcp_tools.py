@@ -8,6 +8,7 @@ the tools whose routes exist against the real API and sandbox.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -246,3 +247,17 @@ def test_mcp_error_text_is_the_same_json_as_its_structured_content():
     result = error_result(ApiError(404, "client_not_found", "No client has this phone."))
     assert result.is_error is True
     assert json.loads(result.content[0].text) == result.structured_content
+
+
+async def test_mcp_request_ids_survive_the_apis_log_masking(caplog):
+    caplog.set_level("INFO", logger="wisphub_mcp.api")
+    fake = FakeApi()
+    async with fake.client() as client:
+        for _ in range(20):
+            await call(client, "list_plans")
+    ids = [request.headers["X-Request-ID"] for request in fake.requests]
+    assert len(set(ids)) == len(ids)
+    for request_id in ids:
+        # The API accepts 1-128 of [A-Za-z0-9._-]; its logs mask runs of 6 or more digits.
+        assert re.fullmatch(r"[A-Za-z._-]{1,128}", request_id), request_id
+        assert f"X-Request-ID {request_id}" in caplog.text

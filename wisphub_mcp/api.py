@@ -8,8 +8,9 @@ exactly as to any other bot.
 from __future__ import annotations
 
 import logging
+import secrets
+import string
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,10 @@ current_tool: ContextVar[str] = ContextVar("current_tool", default="-")
 CONNECT_RETRIES = 1
 # Keep-alive connections to the API; agents make a few calls per conversation turn.
 POOL_SIZE = 20
+# Letters only: the API's logs mask runs of digits (phones, documents), which would mangle an id
+# such as a hex uuid and break the match between our log line and the API's.
+REQUEST_ID_ALPHABET = string.ascii_lowercase
+REQUEST_ID_LENGTH = 24  # about 112 bits
 
 
 class ApiError(Exception):
@@ -57,6 +62,11 @@ class ApiError(Exception):
         if self.errors is not None:
             body["errors"] = self.errors
         return body
+
+
+def new_request_id() -> str:
+    """Return a fresh ``X-Request-ID`` that survives the API's log masking unchanged."""
+    return "mcp-" + "".join(secrets.choice(REQUEST_ID_ALPHABET) for _ in range(REQUEST_ID_LENGTH))
 
 
 def segment(value: object) -> str:
@@ -113,7 +123,7 @@ class WispHubApi:
         extra_read_seconds: float = 0.0,
     ) -> Any:
         """Send one request to ``path`` (below the API URL) and return the decoded JSON answer."""
-        request_id = uuid.uuid4().hex
+        request_id = new_request_id()
         started = time.monotonic()
         try:
             response = await self._open().request(
