@@ -29,7 +29,7 @@ def make_app(request) -> Iterator:
 
     yield factory
     for app in apps:
-        app.extensions["wisphub_api.services"].stop_background()
+        app.extensions["wisphub_api.services"].close()
 
 
 @pytest.fixture

@@ -199,3 +199,37 @@ def test_verify_valid_answer_with_a_wrong_extra_claim_counts_as_a_failure(make_a
     answers = [verify(api, 7, probing) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[0].json["is_valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("+573001112233", True),
+        ("a", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+        ("tab\there", False),
+        ("ñandú", False),
+    ],
+)
+def test_verify_end_user_header_shape(api, value, accepted):
+    headers = {**AUTH, "X-End-User": value.encode("utf-8").decode("latin-1")}
+    response = api.post("/api/v1/clients/7/verify", headers=headers, json=LOAD_TEST_PAYLOAD)
+    assert response.status_code == (200 if accepted else 422)
+    if not accepted:
+        assert "X-End-User" in response.json["errors"]
+
+
+def test_verify_fails_closed_when_the_counters_are_unreachable(make_app, sandbox_clean):
+    app = make_app(
+        WISPHUB_NET_HOST=sandbox_clean.url,
+        WISPHUB_NET_KEY=sandbox_clean.api_key,
+        CACHE_REDIS_URL="redis://127.0.0.1:9/0",  # nothing listens there
+        CACHE_TYPE="RedisCache",
+    )
+    api = app.test_client()
+    for claims in (LOAD_TEST_PAYLOAD, {"address": "NO EXISTE", "internet_plan_price": 1.0}):
+        response = verify(api, 7, claims)
+        assert response.status_code == 503
+        assert response.json["code"] == "verification_unavailable"
+        assert int(response.headers["Retry-After"]) >= 1

@@ -1,247 +1,121 @@
+"""The failure limiter: judged first, decided atomically, per caller and per service."""
+
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 
-from wisphub_api.services.limiter import FailureLimiter, MemoryCounter, RedisCounter
+from tests.support.state import FakeClock, redis_url
+from wisphub_api.services.limiter import FailureLimiter, LimitPolicy
+from wisphub_api.state.guard import Guarded
+from wisphub_api.state.local import LocalStore
+from wisphub_api.state.redis_store import RedisStore, connect
 
 WINDOW = 900.0
-
-
-class FakeClock:
-    """A clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+POLICY = LimitPolicy(max_failures=5, max_failures_per_service=20, window_seconds=WINDOW)
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_000.0)
 
 
-@pytest.fixture
-def limiter(clock: FakeClock) -> FailureLimiter:
-    return FailureLimiter(MemoryCounter(clock=clock), max_failures=5, window_seconds=WINDOW)
+@pytest.fixture(params=["local", "redis"])
+def limiter(request, tmp_path, clock) -> Iterator[FailureLimiter]:
+    """A limiter on a fresh local store (fake clock) or under a fresh Redis prefix."""
+    if request.param == "local":
+        store: LocalStore | RedisStore = LocalStore(tmp_path / "s.sqlite3", clock=clock)
+    else:
+        client = connect(redis_url(), timeout=1.0, max_connections=20, pool_timeout=1.0)
+        store = RedisStore(client, prefix=f"test-{uuid.uuid4().hex}:")
+    yield FailureLimiter(Guarded(store, retry_seconds=5), POLICY, secret=b"k")
+    store.close()
 
 
-def fail(limiter: FailureLimiter, key: str, times: int) -> None:
+def fail(limiter: FailureLimiter, times: int, user: str | None = None, service: int = 7) -> None:
     for _ in range(times):
-        limiter.record_failure(key)
+        assert limiter.decide(service, user, failed=True) == 0
 
 
-def test_limiter_five_failures_answered_sixth_refused(
-    limiter: FailureLimiter, clock: FakeClock
-) -> None:
-    for _ in range(5):
-        assert limiter.check("7") is None
-        limiter.record_failure("7")
-        clock.now += 10
-    assert limiter.check("7") == pytest.approx(WINDOW - 50)
+def test_limiter_five_failures_answered_then_refused(limiter):
+    fail(limiter, 5)
+    assert 0 < limiter.decide(7, None, failed=True) <= WINDOW
+    assert limiter.decide(7, None, failed=False) > 0  # a right answer is refused too
 
 
-def test_limiter_retry_after_counts_from_first_failure(
-    limiter: FailureLimiter, clock: FakeClock
-) -> None:
-    fail(limiter, "7", 1)
-    clock.now += 300
-    fail(limiter, "7", 4)
-    clock.now += 100
-    assert limiter.check("7") == pytest.approx(WINDOW - 400)
-
-
-def test_limiter_window_passed_allows_again(limiter: FailureLimiter, clock: FakeClock) -> None:
-    fail(limiter, "7", 5)
-    clock.now += WINDOW
-    assert limiter.check("7") is None
-    fail(limiter, "7", 4)
-    assert limiter.check("7") is None
-
-
-def test_limiter_failures_after_lock_do_not_extend_window(
-    limiter: FailureLimiter, clock: FakeClock
-) -> None:
-    fail(limiter, "7", 5)
-    clock.now += 800
-    fail(limiter, "7", 3)
-    assert limiter.check("7") == pytest.approx(100)
-
-
-def test_limiter_keys_independent(limiter: FailureLimiter) -> None:
-    fail(limiter, "7", 5)
-    assert limiter.check("8") is None
-    assert limiter.check("7") is not None
-
-
-def test_limiter_checks_not_counted(limiter: FailureLimiter) -> None:
+def test_limiter_successes_never_take_a_slot(limiter):
     for _ in range(50):
-        assert limiter.check("7") is None
+        assert limiter.decide(7, None, failed=False) == 0
+    fail(limiter, 5)  # the five failures are still all answered
 
 
-def test_limiter_reset_forgets_failures(limiter: FailureLimiter) -> None:
-    fail(limiter, "7", 5)
-    limiter.reset("7")
-    assert limiter.check("7") is None
+def test_limiter_refusals_do_not_count(limiter):
+    fail(limiter, 5)
+    for _ in range(30):
+        assert limiter.decide(7, None, failed=True) > 0
+    # The per-service ceiling (20) was never reached by the refused attempts: another caller
+    # still has all five of its own.
+    fail(limiter, 5, user="+573001112233")
 
 
-@pytest.mark.parametrize(("max_failures", "window"), [(0, 900), (5, 0), (5, -1)])
-def test_limiter_invalid_settings_rejected(max_failures: int, window: float) -> None:
-    with pytest.raises(ValueError, match="max_failures"):
-        FailureLimiter(MemoryCounter(), max_failures=max_failures, window_seconds=window)
+def test_limiter_stranger_locks_only_themselves(limiter):
+    fail(limiter, 5, user="stranger")
+    assert limiter.decide(7, "stranger", failed=False) > 0
+    assert limiter.decide(7, "subscriber", failed=False) == 0
+    assert limiter.decide(7, None, failed=False) == 0  # headerless callers count apart
 
 
-def test_memory_counter_bounded_oldest_evicted(clock: FakeClock) -> None:
-    counter = MemoryCounter(max_keys=3, clock=clock)
-    for key in "abcde":
-        counter.incr(key, WINDOW)
-        clock.now += 1
-    assert len(counter) == 3
-    assert counter.peek("a") == (0, 0.0)
-    assert counter.peek("e")[0] == 1
+def test_limiter_many_strangers_hit_the_service_ceiling(limiter):
+    for number in range(4):
+        fail(limiter, 5, user=f"stranger-{number}")
+    assert limiter.decide(7, "subscriber", failed=False) > 0  # 20 failures: the ceiling
+    assert limiter.decide(8, "subscriber", failed=False) == 0  # other services unaffected
 
 
-def test_memory_counter_expired_entries_purged(clock: FakeClock) -> None:
-    counter = MemoryCounter(clock=clock)
-    for key in "abcd":
-        counter.incr(key, WINDOW)
-    clock.now += WINDOW
-    counter.incr("z", WINDOW)
-    assert len(counter) == 1
+def test_limiter_services_independent(limiter):
+    fail(limiter, 5)
+    assert limiter.decide(8, None, failed=False) == 0
 
 
-def test_memory_counter_concurrent_increments_all_counted() -> None:
-    counter = MemoryCounter()
-    threads = [
-        threading.Thread(target=lambda: [counter.incr("k", WINDOW) for _ in range(500)])
-        for _ in range(8)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert counter.peek("k")[0] == 4_000
+def test_limiter_concurrent_guesses_never_overshoot(limiter):
+    def guess(_: int) -> float:
+        return limiter.decide(7, None, failed=True)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(guess, range(60)))
+    assert answers.count(0) == 5
 
 
-def connect() -> redis.Redis:
-    return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=0.5, socket_timeout=2)
+def test_limiter_window_counts_from_first_failure_and_is_not_extended(tmp_path, clock):
+    store = LocalStore(tmp_path / "s.sqlite3", clock=clock)
+    limiter = FailureLimiter(Guarded(store, retry_seconds=5), POLICY, secret=b"k")
+    fail(limiter, 1)
+    clock.now += 300
+    fail(limiter, 4)
+    clock.now += 100
+    assert limiter.decide(7, None, failed=True) == pytest.approx(WINDOW - 400)
+    clock.now += 400
+    assert limiter.decide(7, None, failed=False) > 0  # refused attempts did not extend it
+    clock.now += 100.5
+    assert limiter.decide(7, None, failed=False) == 0  # the window passed
 
 
-@pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
-    client = connect()
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        pytest.skip(f"Redis is not reachable at 127.0.0.1:6379 ({type(error).__name__})")
-    yield client
-    client.close()
+def test_limiter_end_user_kept_only_as_a_keyed_hash(tmp_path):
+    store = LocalStore(tmp_path / "s.sqlite3")
+    limiter = FailureLimiter(Guarded(store, retry_seconds=5), POLICY, secret=b"secret")
+    limiter.decide(7, "+57 300 111 2233", failed=True)
+    raw = (tmp_path / "s.sqlite3").read_bytes()
+    assert b"300 111 2233" not in raw and b"3001112233" not in raw
+    other = FailureLimiter(Guarded(store, retry_seconds=5), POLICY, secret=b"other")
+    assert other.caller_key("x") != limiter.caller_key("x")
 
 
-@pytest.fixture
-def prefix(redis_client: redis.Redis) -> Iterator[str]:
-    prefix = f"test:wisphub:limiter:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in redis_client.scan_iter(match=prefix + "*"):
-        redis_client.delete(key)
-
-
-def test_redis_limiter_five_failures_then_refused(redis_client: redis.Redis, prefix: str) -> None:
-    limiter = FailureLimiter(RedisCounter(redis_client, prefix), window_seconds=WINDOW)
-    for _ in range(5):
-        assert limiter.check("7") is None
-        limiter.record_failure("7")
-    assert limiter.check("7") == pytest.approx(WINDOW, abs=2)
-    assert limiter.check("8") is None
-
-
-def test_redis_counter_two_workers_share_one_count(redis_client: redis.Redis, prefix: str) -> None:
-    other = connect()
-    try:
-        worker_a = FailureLimiter(RedisCounter(redis_client, prefix), window_seconds=WINDOW)
-        worker_b = FailureLimiter(RedisCounter(other, prefix), window_seconds=WINDOW)
-        fail(worker_a, "7", 3)
-        fail(worker_b, "7", 2)
-        assert worker_a.check("7") is not None
-        assert worker_b.check("7") is not None
-    finally:
-        other.close()
-
-
-def test_redis_counter_window_fixed_at_first_failure(
-    redis_client: redis.Redis, prefix: str
-) -> None:
-    counter = RedisCounter(redis_client, prefix)
-    count, first = counter.incr("7", WINDOW)
-    redis_client.pexpire(prefix + "7", 5_000)
-    count, second = counter.incr("7", WINDOW)
-    assert (count, first) == (2, pytest.approx(WINDOW, abs=1))
-    assert 0 < second <= 5
-    assert counter.peek("7") == (2, pytest.approx(second, abs=0.5))
-
-
-def test_redis_counter_window_passed_allows_again(redis_client: redis.Redis, prefix: str) -> None:
-    limiter = FailureLimiter(RedisCounter(redis_client, prefix), window_seconds=0.05)
-    fail(limiter, "7", 5)
-    assert limiter.check("7") is not None
-    time.sleep(0.12)
-    assert limiter.check("7") is None
-
-
-def test_redis_counter_key_without_expiry_repaired(redis_client: redis.Redis, prefix: str) -> None:
-    redis_client.set(prefix + "7", 9)
-    count, remaining = RedisCounter(redis_client, prefix).incr("7", WINDOW)
-    assert (count, remaining) == (10, pytest.approx(WINDOW, abs=1))
-    assert redis_client.pttl(prefix + "7") > 0
-
-
-def test_redis_counter_absent_and_reset(redis_client: redis.Redis, prefix: str) -> None:
-    counter = RedisCounter(redis_client, prefix)
-    assert counter.peek("7") == (0, 0.0)
-    counter.incr("7", WINDOW)
-    counter.delete("7")
-    assert counter.peek("7") == (0, 0.0)
-
-
-def test_attempt_reserves_atomically_so_concurrent_guesses_cannot_overshoot() -> None:
-    limiter = FailureLimiter(MemoryCounter(), max_failures=5, window_seconds=900)
-    verdicts = [limiter.attempt("svc") for _ in range(20)]  # all "in flight" at once
-    assert verdicts[:5] == [None] * 5
-    assert all(wait is not None and wait > 0 for wait in verdicts[5:])
-
-
-def test_release_gives_back_a_successful_attempt() -> None:
-    limiter = FailureLimiter(MemoryCounter(), max_failures=2, window_seconds=900)
-    for _ in range(10):
-        assert limiter.attempt("svc") is None
-        limiter.release("svc")
-    assert limiter.attempt("svc") is None
-    assert limiter.attempt("svc") is None
-    assert limiter.attempt("svc") is not None
-
-
-def test_release_never_goes_below_zero() -> None:
-    counter = MemoryCounter()
-    counter.decr("nothing")
-    counter.incr("svc", 60)
-    counter.decr("svc")
-    counter.decr("svc")
-    assert counter.peek("svc")[0] == 0
-
-
-def test_redis_release_keeps_the_window_and_floor(redis_client: redis.Redis, prefix: str) -> None:
-    counter = RedisCounter(redis_client, prefix)
-    counter.incr("9", WINDOW)
-    counter.decr("9")
-    counter.decr("9")
-    count, remaining = counter.peek("9")
-    assert count == 0
-    assert 0 < remaining <= WINDOW
+@pytest.mark.parametrize(
+    ("per_user", "per_service", "window"), [(0, 20, 900), (5, 0, 900), (5, 20, 0)]
+)
+def test_limiter_invalid_settings_rejected(per_user, per_service, window):
+    with pytest.raises(ValueError):
+        LimitPolicy(per_user, per_service, window)

@@ -178,7 +178,7 @@ def meet_faults(sandbox, auth: dict, rows: list[dict], keys: list[str]) -> None:
         client.get(f"/api/v1/clients/by-phone/{phones[1]}", headers=auth)
         client.get("/api/v1/clients/search?q=Esperanza", headers=auth)
         sandbox.fault("ok")
-        app.extensions["wisphub_api.services"].stop_background()
+        app.extensions["wisphub_api.services"].close()
 
 
 def make(sandbox, keys: list[str], **overrides):
@@ -226,7 +226,7 @@ def captured(sandbox) -> Captured:
         look_up(client, auth, rows)  # warm
         misbehave(client, auth, rows, wrong_keys)
         meet_faults(sandbox, auth, rows, keys)
-        app.extensions["wisphub_api.services"].stop_background()
+        app.extensions["wisphub_api.services"].close()
     sandbox.reset()
     return Captured(
         raw=raw.lines,

@@ -140,7 +140,7 @@ def fuzz(sandbox) -> Iterator[FuzzReport]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz_operation(report, operation, mode)
     yield report
-    app.extensions["wisphub_api.services"].stop_background()
+    app.extensions["wisphub_api.services"].close()
     sandbox.reset()  # generated PUTs changed clients upstream
 
 

@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     validate_config(app.config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
 
+    extensions.init_state(app)
     extensions.cache.init_app(app, config=_cache_config(app.config))
     api = _make_api(app)
     errors.init_app(app)
@@ -44,7 +45,8 @@ def _cache_config(config: Mapping[str, Any]) -> dict[str, Any]:
         "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
     }
     if config["CACHE_TYPE"] == "RedisCache":
-        cache_config["CACHE_REDIS_URL"] = config["CACHE_REDIS_URL"]
+        # flask-caching's RedisCache on the shared client, behind the shared store's breaker.
+        cache_config["CACHE_TYPE"] = "wisphub_api.state.cache.GuardedRedisCache"
     return cache_config
 
 

@@ -7,6 +7,7 @@ python-dotenv without overriding variables that are already set.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,17 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "CIRCUIT_FAILURE_THRESHOLD": (int, "3"),
     "CIRCUIT_RESET_SECONDS": (float, "30"),
     "WARMUP_ON_START": (_bool, "true"),
+    # Shared state: Redis when CACHE_REDIS_URL is set, else an SQLite file under STATE_DIR.
+    "STATE_DIR": (str.strip, ""),
+    "REDIS_SOCKET_TIMEOUT": (float, "0.05"),
+    "REDIS_MAX_CONNECTIONS": (int, "50"),
+    "REDIS_POOL_TIMEOUT": (float, "1"),
+    "SHARED_STATE_RETRY_SECONDS": (float, "5"),
     # Identity verification.
     "VERIFY_MIN_FIELDS": (int, "2"),
     "VERIFY_MAX_FAILURES": (int, "5"),
+    "VERIFY_MAX_FAILURES_PER_SERVICE": (int, "20"),
+    "VERIFY_END_USER_SECRET": (str.strip, ""),
     "VERIFY_WINDOW_SECONDS": (int, "900"),
     "VERIFY_PRICE_TOLERANCE": (float, "1"),
     "RESOLVE_MIN_FIELDS": (int, "3"),
@@ -115,7 +124,18 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("CACHE_TYPE must be SimpleCache or RedisCache")
     if config["TRUSTED_PROXY_COUNT"] < 0:
         raise ConfigError("TRUSTED_PROXY_COUNT must be 0 or more")
-    for name in ("CLIENTS_CACHE_TTL", "PLANS_CACHE_TTL", "VERIFY_MIN_FIELDS", "MAX_CONTENT_LENGTH"):
+    for name in (
+        "CLIENTS_CACHE_TTL",
+        "PLANS_CACHE_TTL",
+        "VERIFY_MIN_FIELDS",
+        "VERIFY_MAX_FAILURES",
+        "VERIFY_MAX_FAILURES_PER_SERVICE",
+        "MAX_CONTENT_LENGTH",
+        "REDIS_SOCKET_TIMEOUT",
+        "REDIS_MAX_CONNECTIONS",
+        "REDIS_POOL_TIMEOUT",
+        "SHARED_STATE_RETRY_SECONDS",
+    ):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
     if not 0 < config["REFRESH_AHEAD_FRACTION"] < 1:
@@ -136,6 +156,8 @@ def config_for_tests(**overrides: Any) -> dict:
         UPSTREAM_READ_TIMEOUT=2.0,
         UPSTREAM_RETRIES=0,
         UPSTREAM_BACKOFF=0.0,
+        # Each test app its own shared state, so that no count or write leaks between tests.
+        STATE_DIR=tempfile.mkdtemp(prefix="wisphub_api-test-state-"),
     )
     config.update(overrides)
     return config

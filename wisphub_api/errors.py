@@ -18,7 +18,9 @@ from wisphub_api.services.errors import (
     PlanNotFound,
     ServiceError,
     VerificationLocked,
+    VerificationUnavailable,
 )
+from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.errors import (
     UpstreamAuthError,
     UpstreamBadResponse,
@@ -54,6 +56,14 @@ ANSWERS: dict[type[Exception], Answer] = {
         429,
         "verification_locked",
         "Too many failed verifications for this service; retry later.",
+    ),
+    VerificationUnavailable: Answer(
+        503,
+        "verification_unavailable",
+        "Identity verification is unavailable right now; retry later.",
+    ),
+    SharedStateUnavailable: Answer(
+        503, "shared_state_unavailable", "A store this service needs is unavailable; retry later."
     ),
     UpstreamTimeout: Answer(504, "upstream_timeout", "WispHub Net did not answer in time."),
     UpstreamUnavailable: Answer(503, "upstream_unavailable", "WispHub Net is unavailable."),
@@ -205,7 +215,9 @@ def handle_http_exception(error: HTTPException) -> Response:
         # webargs nests messages by location ("json", "query"); flatten for the caller.
         if isinstance(messages, dict) and len(messages) == 1:
             location, inner = next(iter(messages.items()))
-            if location in {"json", "query", "view_args", "path"} and isinstance(inner, dict):
+            if location in {"json", "query", "view_args", "path", "headers"} and isinstance(
+                inner, dict
+            ):
                 messages = inner
         status = _validation_status(messages)
         detail = data.get("detail") or (
@@ -255,5 +267,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(ServiceError, handle_known_error)
+    app.register_error_handler(SharedStateUnavailable, handle_known_error)
     app.register_error_handler(UpstreamError, handle_known_error)
     app.register_error_handler(Exception, handle_unexpected)

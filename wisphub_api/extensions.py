@@ -7,20 +7,43 @@ per-app state in ``app.extensions`` and is safe to share.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from flask_caching import Cache
 
+from wisphub_api.state.cache import STATE_KEY
+from wisphub_api.state.guard import Guarded
+
 if TYPE_CHECKING:
     from wisphub_api.services.wiring import Services
 
-# The keys of this project's entries in ``app.extensions``; defined here only.
+# The keys of this project's entries in ``app.extensions``; defined here only (STATE_KEY lives
+# beside the cache backend that reads it, which cannot import this module).
 SERVICES_KEY = "wisphub_api.services"
 METRICS_KEY = "wisphub_api.metrics"
 API_KEY = "wisphub_api.api"
 
 cache = Cache()
+
+
+@dataclass(frozen=True)
+class SharedState:
+    """The shared store of an app and, when it is Redis, the client the cache shares."""
+
+    store: Guarded
+    redis: Any = None
+
+
+def init_state(app: Flask) -> SharedState:
+    """Connect the shared store (Redis when configured, else the host's SQLite file)."""
+    from wisphub_api.state.factory import build_store, redis_client
+
+    client = redis_client(app.config)
+    state = SharedState(store=build_store(app.config, client), redis=client)
+    app.extensions[STATE_KEY] = state
+    return state
 
 
 def init_services(app: Flask) -> Services:
@@ -29,7 +52,7 @@ def init_services(app: Flask) -> Services:
 
     with app.app_context():
         backend = cache.cache  # the cachelib backend, usable outside a request
-    services = build_services(app.config, backend)
+    services = build_services(app.config, backend, app.extensions[STATE_KEY].store)
     app.extensions[SERVICES_KEY] = services
     if app.config["WARMUP_ON_START"]:
         services.start_background()

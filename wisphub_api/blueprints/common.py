@@ -181,7 +181,8 @@ _ERROR_DESCRIPTIONS = {
     422: "A field or query parameter of the wrong type, out of range, or unknown.",
     429: "Too many failed verifications; see Retry-After.",
     502: "WispHub Net gave an unusable answer.",
-    503: "WispHub Net is unavailable and no cached data covers the question.",
+    503: "WispHub Net (or a store this service needs) is unavailable and nothing cached covers "
+    "the question; see Retry-After.",
     504: "WispHub Net did not answer in time.",
 }
 UPSTREAM_ERRORS = (502, 503, 504)

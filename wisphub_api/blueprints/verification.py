@@ -11,6 +11,7 @@ from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.verification import (
+    EndUserHeaderSchema,
     ResolveRequestSchema,
     VerifyRequestSchema,
     VerifyResponseSchema,
@@ -20,19 +21,21 @@ bp = Blueprint("verification", __name__, description="Confirm who a subscriber i
 
 
 @bp.post("/<service_id:service_id>/verify")
+@bp.arguments(EndUserHeaderSchema, location="headers", as_kwargs=True)
 @bp.arguments(VerifyRequestSchema)
 @bp.response(200, VerifyResponseSchema)
 @documents_errors(bp, 400, 404, 413, 415, 422, 429)
 @no_query_parameters
-def verify_client(claims: dict[str, Any], service_id: int) -> Response:
+def verify_client(claims: dict[str, Any], service_id: int, end_user: str | None = None) -> Response:
     """Check claimed facts against the subscriber of a service.
 
     Text is compared by whole words after folding case, accents, punctuation and address
     prefixes; a price matches within ±1. The answer names the matched request fields and never
-    the stored values. After too many failures for one service, the answer is 429 until the
-    window passes.
+    the stored values. After too many failures the answer is 429 until the window passes: per
+    person and service when ``X-End-User`` is sent, per service otherwise; 503 when the failure
+    counters cannot be reached (verification never fails open).
     """
-    result, state = current_services().identity.verify(service_id, claims)
+    result, state = current_services().identity.verify(service_id, claims, end_user=end_user)
     body = {
         "is_valid": result.is_valid,
         "matched_fields": list(result.matched_fields),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from wisphub_api.schemas.common import money_field, text_field
+from wisphub_api.services.limiter import END_USER_PATTERN
 
 
 def _require_count(data: dict[str, Any], setting: str) -> None:
@@ -54,3 +55,27 @@ class ResolveRequestSchema(Schema):
     def require_enough_fields(self, data: dict[str, Any], **_: Any) -> None:
         """Refuse a resolve request with too few facts to single anyone out."""
         _require_count(data, "RESOLVE_MIN_FIELDS")
+
+
+class EndUserHeaderSchema(Schema):
+    """The optional ``X-End-User`` header: who, in the bot's conversation, makes the claim."""
+
+    class Meta:
+        unknown = EXCLUDE  # every other header is not ours to judge
+
+    end_user = fields.String(
+        data_key="X-End-User",
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=128),
+            validate.Regexp(END_USER_PATTERN, error="Must be printable ASCII characters."),
+        ],
+        metadata={
+            "description": "An opaque id of the person in the conversation (e.g. the WhatsApp "
+            "number), 1-128 printable ASCII characters, stored only as a keyed hash. With it, "
+            "failed verifications count per person and service (VERIFY_MAX_FAILURES) and per "
+            "service (VERIFY_MAX_FAILURES_PER_SERVICE), so a stranger locks out only themselves. "
+            "Without "
+            "it, every caller of a service shares one count."
+        },
+    )

@@ -38,3 +38,11 @@ class VerificationLocked(ServiceError):
     def __init__(self, retry_after: float) -> None:
         super().__init__("verification locked")
         self.retry_after = retry_after
+
+
+class VerificationUnavailable(ServiceError):
+    """The failure counters cannot be reached: verification fails closed, never open."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("verification unavailable")
+        self.retry_after = retry_after

@@ -6,10 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from wisphub_api.services.directory import ClientDirectory
-from wisphub_api.services.errors import AmbiguousClient, NoClientMatches, VerificationLocked
+from wisphub_api.services.errors import (
+    AmbiguousClient,
+    NoClientMatches,
+    VerificationLocked,
+    VerificationUnavailable,
+)
 from wisphub_api.services.limiter import FailureLimiter
 from wisphub_api.services.snapshots import CacheState
 from wisphub_api.services.verification import VerificationResult, resolve_candidates, verify
+from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.models import Client
 
 
@@ -32,25 +38,27 @@ class IdentityService:
         self.price_tolerance = price_tolerance
 
     def verify(
-        self, service_id: int, claims: Mapping[str, Any]
+        self, service_id: int, claims: Mapping[str, Any], *, end_user: str | None = None
     ) -> tuple[VerificationResult, CacheState]:
-        """Check ``claims`` against a service's client; count and limit failures per service."""
-        key = f"service:{service_id}"
-        # The lookup may wait for WispHub; do it before reserving, so that a reservation is
-        # held only for the instant of the comparison and honest concurrent checks never see
-        # each other's slots.
+        """Check ``claims`` against a service's client; count and limit failed attempts.
+
+        The claims are judged first, then one atomic step of the limiter decides: a locked
+        service answers ``VerificationLocked`` whatever the verdict (the lock reveals nothing),
+        and only an answered failure counts.
+        """
         client, state = self.directory.by_service_id(service_id)
-        # Reserve the attempt atomically: concurrent guesses cannot all pass a check-then-count.
-        wait = self.limiter.attempt(key)
-        if wait is not None:
-            raise VerificationLocked(wait)
         result = verify(
             client, claims, min_fields=self.min_fields, price_tolerance=self.price_tolerance
         )
         # A valid answer with a wrong extra claim still counts: otherwise two known fields plus
         # one guess would test guesses for free.
-        if result.is_valid and not result.unmatched_count:
-            self.limiter.release(key)
+        failed = not result.is_valid or result.unmatched_count > 0
+        try:
+            wait = self.limiter.decide(service_id, end_user, failed=failed)
+        except SharedStateUnavailable as exc:
+            raise VerificationUnavailable(exc.retry_after) from None
+        if wait > 0:
+            raise VerificationLocked(wait)
         return result, state
 
     def resolve(self, claims: Mapping[str, Any]) -> tuple[Client, CacheState]:

@@ -1,209 +1,75 @@
-"""Limit repeated failed identity verifications of one key (a service id), in a fixed window.
+"""Limit failed identity verifications, per caller and per service, in the shared store.
 
-The window opens at the first failure and lasts ``window_seconds``; later failures do not extend
-it. After ``max_failures`` failures in the window every check is refused until it closes.
+An attempt is judged first (locally, in microseconds) and then decided in one atomic step of the
+shared store (``SharedStore.limit_attempt``):
 
-A success does not reset the count. Resetting would let anyone who knows (or once guessed) a
-valid pair of fields launder the counter between guesses of the other fields, which turns the
-limit into no limit. The legitimate subscriber loses little: a success means they need no further
-attempt, and the window closes by itself at most ``window_seconds`` after the first failure.
-``reset`` exists for operators and tests.
+- when the service is locked for this caller, the answer is 429 whatever the verdict was, so a
+  lock reveals nothing, and the refused attempt neither counts nor extends any window;
+- otherwise a failure adds one to the caller's counter and to the service's, and the verdict is
+  answered. Honest checks never take a slot, so any number of them at once all succeed.
 
-The count is per key, not per caller: someone failing on purpose can lock a subscriber's
-verification for one window. That is the price of a limit attackers cannot dodge by changing
-address; it is bounded by the window.
+Who is "the caller": bots may send ``X-End-User``, an opaque id of the person in the conversation
+(the WhatsApp number, say), kept only as a keyed hash. Failures then count per (service, end
+user) under ``max_failures`` and per service across everyone under ``max_failures_per_service``:
+a stranger locks out only themselves, many strangers still hit a ceiling, and the subscriber's
+own conversation keeps working until that ceiling. Without the header every caller shares one
+counter of the service under ``max_failures`` (the ceiling applies too).
 
-``attempt`` reserves a slot atomically (one increment) before the check runs, so N concurrent
-attempts at the limit cannot all slip through; ``release`` gives the slot back when the attempt
-turned out not to be a failure.
+Windows open at a counter's first failure and last ``window_seconds``. A success does not reset
+a count: resetting would let anyone who knows one valid pair of fields launder the counter between
+guesses of the others. When the shared store cannot be reached, verification fails closed
+(``SharedStateUnavailable``, answered 503), never open.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections.abc import Callable
-from typing import Protocol
+import hashlib
+import hmac
+from dataclasses import dataclass
 
-import redis
+from wisphub_api.state.guard import Guarded
+
+# X-End-User: 1-128 printable ASCII characters (WhatsApp ids and CRM contact ids are far
+# shorter; a header is ASCII on the wire anyway).
+END_USER_PATTERN = r"^[\x20-\x7E]{1,128}$"
 
 
-class CounterBackend(Protocol):
-    """A store of counters that expire a fixed time after their first increment."""
+@dataclass(frozen=True, slots=True)
+class LimitPolicy:
+    """How many failures are answered before the lock, and for how long it holds."""
 
-    def incr(self, key: str, window_seconds: float) -> tuple[int, float]:
-        """Add one to ``key``; return the count and the seconds until its window ends."""
-        ...
+    max_failures: int = 5
+    max_failures_per_service: int = 20
+    window_seconds: float = 900.0
 
-    def peek(self, key: str) -> tuple[int, float]:
-        """Return the count of ``key`` and the seconds until its window ends ((0, 0.0) if none)."""
-        ...
-
-    def decr(self, key: str) -> None:
-        """Subtract one from ``key`` if it is live (never below zero)."""
-        ...
-
-    def delete(self, key: str) -> None:
-        """Forget ``key``."""
-        ...
+    def __post_init__(self) -> None:
+        if min(self.max_failures, self.max_failures_per_service) < 1 or self.window_seconds <= 0:
+            raise ValueError("failure limits must be at least 1 and the window positive")
 
 
 class FailureLimiter:
-    """Refuse a key after ``max_failures`` failures until the window of the first one passes."""
+    """Decide verification attempts against the per-caller and per-service failure counters."""
 
-    def __init__(
-        self, backend: CounterBackend, *, max_failures: int = 5, window_seconds: float = 900
-    ) -> None:
-        if max_failures < 1 or window_seconds <= 0:
-            raise ValueError("max_failures must be at least 1 and window_seconds positive")
-        self.backend = backend
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
+    def __init__(self, store: Guarded, policy: LimitPolicy, *, secret: bytes) -> None:
+        if not secret:
+            raise ValueError("the end-user hashing secret must not be empty")
+        self.store = store
+        self.policy = policy
+        self._secret = secret
 
-    def check(self, key: str) -> float | None:
-        """Return the seconds to wait when ``key`` is locked, or None when it may try."""
-        count, remaining = self.backend.peek(key)
-        if count >= self.max_failures and remaining > 0:
-            return remaining
-        return None
+    def caller_key(self, end_user: str | None) -> str:
+        """Return the counter name of one caller: a keyed hash, never the id itself."""
+        if end_user is None:
+            return "anonymous"
+        digest = hmac.new(self._secret, end_user.encode(), hashlib.sha256).hexdigest()
+        return "user:" + digest[:32]
 
-    def attempt(self, key: str) -> float | None:
-        """Reserve one attempt of ``key``; return the seconds to wait when it is over the limit.
+    def decide(self, service_id: int, end_user: str | None, *, failed: bool) -> float:
+        """Count a failed attempt or let a good one through; return the lock's wait, else 0.
 
-        The reservation counts as a failure until ``release`` gives it back.
+        Raises ``SharedStateUnavailable`` when the counters cannot be reached.
         """
-        count, remaining = self.backend.incr(key, self.window_seconds)
-        if count > self.max_failures and remaining > 0:
-            return remaining
-        return None
-
-    def release(self, key: str) -> None:
-        """Give back a reservation made by ``attempt`` (the attempt did not fail)."""
-        self.backend.decr(key)
-
-    def record_failure(self, key: str) -> None:
-        """Count one failed attempt of ``key``."""
-        self.backend.incr(key, self.window_seconds)
-
-    def reset(self, key: str) -> None:
-        """Forget the failures of ``key``."""
-        self.backend.delete(key)
-
-
-class MemoryCounter:
-    """Counters in this process only (tests, a single worker); thread- and greenlet-safe."""
-
-    def __init__(
-        self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._entries: dict[str, tuple[int, float]] = {}  # key → (count, expiry), oldest first
-        self._lock = threading.Lock()  # gevent patches it into a greenlet-aware lock
-        self._max_keys = max_keys
-        self._clock = clock
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def incr(self, key: str, window_seconds: float) -> tuple[int, float]:
-        """Add one to ``key``; return the count and the seconds until its window ends."""
-        with self._lock:
-            now = self._clock()
-            self._purge(now)
-            count, expires = self._live(key, now)
-            if count == 0:
-                expires = now + window_seconds
-                self._entries.pop(key, None)  # re-insert at the end: insertion order is age
-            self._entries[key] = (count + 1, expires)
-            while len(self._entries) > self._max_keys:
-                del self._entries[next(iter(self._entries))]  # the oldest window ends first
-            return count + 1, expires - now
-
-    def peek(self, key: str) -> tuple[int, float]:
-        """Return the count of ``key`` and the seconds until its window ends."""
-        with self._lock:
-            now = self._clock()
-            count, expires = self._live(key, now)
-            return count, (expires - now) if count else 0.0
-
-    def decr(self, key: str) -> None:
-        """Subtract one from ``key`` if it is live (never below zero)."""
-        with self._lock:
-            count, expires = self._live(key, self._clock())
-            if count:
-                self._entries[key] = (count - 1, expires)
-
-    def delete(self, key: str) -> None:
-        """Forget ``key``."""
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def _live(self, key: str, now: float) -> tuple[int, float]:
-        """Return the entry of ``key``, or (0, 0.0) when absent or expired."""
-        count, expires = self._entries.get(key, (0, 0.0))
-        return (count, expires) if expires > now else (0, 0.0)
-
-    def _purge(self, now: float) -> None:
-        """Drop expired entries from the oldest end (cheap: they expire in insertion order)."""
-        while self._entries:
-            oldest = next(iter(self._entries))
-            if self._entries[oldest][1] > now:
-                return
-            del self._entries[oldest]
-
-
-# INCR, and on the first increment (or a key that somehow lost its TTL) start the window;
-# one script so that no other worker sees a counter without its expiry.
-_INCR_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-"""
-
-
-# DECR only a live counter above zero, keeping its TTL (DECR does not touch it).
-_DECR_SCRIPT = """
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count > 0 then
-  return redis.call('DECR', KEYS[1])
-end
-return 0
-"""
-
-
-class RedisCounter:
-    """Counters in Redis, shared by every worker and host; errors are redis.RedisError."""
-
-    def __init__(self, redis_client: redis.Redis, prefix: str = "wisphub:verify-failures:") -> None:
-        self._redis = redis_client
-        self._prefix = prefix
-        self._incr = redis_client.register_script(_INCR_SCRIPT)
-        self._decr = redis_client.register_script(_DECR_SCRIPT)
-
-    def incr(self, key: str, window_seconds: float) -> tuple[int, float]:
-        """Add one to ``key``; return the count and the seconds until its window ends."""
-        window_ms = max(1, math.ceil(window_seconds * 1000))
-        count, ttl_ms = self._incr(keys=[self._prefix + key], args=[window_ms])
-        return int(count), int(ttl_ms) / 1000
-
-    def peek(self, key: str) -> tuple[int, float]:
-        """Return the count of ``key`` and the seconds until its window ends."""
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.get(self._prefix + key)
-        pipe.pttl(self._prefix + key)
-        raw_count, ttl_ms = pipe.execute()
-        if raw_count is None:
-            return 0, 0.0
-        return int(raw_count), max(int(ttl_ms), 0) / 1000
-
-    def decr(self, key: str) -> None:
-        """Subtract one from ``key`` if it is live (never below zero)."""
-        self._decr(keys=[self._prefix + key])
-
-    def delete(self, key: str) -> None:
-        """Forget ``key``."""
-        self._redis.delete(self._prefix + key)
+        tag = f"verify:{{svc:{service_id}}}"  # one hash tag: both keys live on one Redis node
+        keys = [f"{tag}:{self.caller_key(end_user)}", f"{tag}:all"]
+        limits = [self.policy.max_failures, self.policy.max_failures_per_service]
+        return self.store.limit_attempt(keys, limits, self.policy.window_seconds, failed)

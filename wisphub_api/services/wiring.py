@@ -9,9 +9,11 @@ from typing import Any
 from wisphub_api.services.breaker import CircuitBreaker
 from wisphub_api.services.directory import ClientDirectory, ClientSnapshot
 from wisphub_api.services.identity import IdentityService
-from wisphub_api.services.limiter import CounterBackend, FailureLimiter, MemoryCounter, RedisCounter
+from wisphub_api.services.limiter import FailureLimiter, LimitPolicy
 from wisphub_api.services.plans import PlanCatalog, PlanSnapshot, load_plans
 from wisphub_api.services.snapshots import SnapshotStore
+from wisphub_api.state.factory import end_user_secret
+from wisphub_api.state.guard import Guarded
 from wisphub_api.upstream.client import WispHubClient
 
 
@@ -20,6 +22,7 @@ class Services:
     """Everything a view needs, wired from the app's settings."""
 
     upstream: WispHubClient
+    state: Guarded
     clients: SnapshotStore[ClientSnapshot]
     plan_store: SnapshotStore[PlanSnapshot]
     directory: ClientDirectory
@@ -40,6 +43,12 @@ class Services:
         """Stop every background refresh (tests, shutdown)."""
         for store in self.stores.values():
             store.stop()
+
+    def close(self) -> None:
+        """Stop the background work and close every connection (tests, shutdown)."""
+        self.stop_background()
+        self.state.close()
+        self.upstream.close()
 
 
 def upstream_budget(config: Mapping[str, Any]) -> float:
@@ -88,7 +97,7 @@ def _store(
     )
 
 
-def build_services(config: Mapping[str, Any], backend: Any) -> Services:
+def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> Services:
     """Wire the upstream client, the client and plan snapshots and the identity checks."""
     upstream = build_upstream(config)
     clients: SnapshotStore[ClientSnapshot] = _store(
@@ -114,11 +123,12 @@ def build_services(config: Mapping[str, Any], backend: Any) -> Services:
         lookup_ttl=config["LOOKUP_CACHE_TTL"],
         not_found_ttl=config["NOT_FOUND_CACHE_TTL"],
     )
-    limiter = FailureLimiter(
-        _counter(config, backend),
+    policy = LimitPolicy(
         max_failures=config["VERIFY_MAX_FAILURES"],
+        max_failures_per_service=config["VERIFY_MAX_FAILURES_PER_SERVICE"],
         window_seconds=config["VERIFY_WINDOW_SECONDS"],
     )
+    limiter = FailureLimiter(state, policy, secret=end_user_secret(config))
     identity = IdentityService(
         directory,
         limiter,
@@ -128,16 +138,10 @@ def build_services(config: Mapping[str, Any], backend: Any) -> Services:
     )
     return Services(
         upstream=upstream,
+        state=state,
         clients=clients,
         plan_store=plans,
         directory=directory,
         plans=PlanCatalog(plans),
         identity=identity,
     )
-
-
-def _counter(config: Mapping[str, Any], backend: Any) -> CounterBackend:
-    """Share failure counts through Redis when the cache is Redis, else keep them in process."""
-    if config["CACHE_TYPE"] == "RedisCache":
-        return RedisCounter(backend._write_client, prefix=config["CACHE_KEY_PREFIX"] + "verify:")
-    return MemoryCounter()
