@@ -11,7 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "render_nginx.py"
-DEFAULTS = {"NGINX_LISTEN": "80", "API_UPSTREAM": "127.0.0.1:8000", "VERIFY_RATE": "10r/s"}
+DEFAULTS = {
+    "NGINX_LISTEN": "80",
+    "API_UPSTREAM": "127.0.0.1:8000",
+    "VERIFY_RATE": "10r/s",
+    "PROXY_READ_TIMEOUT": "90s",
+}
 
 
 def _module():
@@ -33,7 +38,7 @@ def test_render_fills_placeholders_and_keeps_nginx_variables():
     text = render.render(
         render.TEMPLATE.read_text(), {**DEFAULTS, "NGINX_LISTEN": "127.0.0.1:18080"}
     )
-    assert "listen 127.0.0.1:18080;" in text
+    assert "listen 127.0.0.1:18080 backlog=4096 reuseport;" in text
     assert "server 127.0.0.1:8000;" in text
     assert "${" not in text
     assert "$remote_addr" in text and "$request_id" in text
@@ -46,6 +51,7 @@ def test_render_fills_placeholders_and_keeps_nginx_variables():
         ("API_UPSTREAM", "api:8000;\n}"),
         ("API_UPSTREAM", "api"),
         ("VERIFY_RATE", "10r/h"),
+        ("PROXY_READ_TIMEOUT", "90s; return 200"),
     ],
 )
 def test_render_refuses_values_that_are_not_plain(name, value):

@@ -53,11 +53,13 @@ class Gunicorn:
         name: str = "gunicorn",
         ready_path: str = "/health/ready",
         app: str = APP_SPEC,
+        conf: Path = GUNICORN_CONF,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.name = name
         self.app = app
+        self.conf = conf  # another configuration file: the one of an earlier commit, say
         self.ready_path = ready_path
         self.stdout_path = log_dir / f"{name}.out.log"
         self.stderr_path = log_dir / f"{name}.err.log"
@@ -67,7 +69,7 @@ class Gunicorn:
 
     def start(self, wait: bool = True) -> Gunicorn:
         """Start gunicorn; unless ``wait`` is False, wait until ``ready_path`` answers 200."""
-        command = [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), self.app]
+        command = [str(BIN / "gunicorn"), "-c", str(self.conf), self.app]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = start_process(command, env=self.env, stdout=out, stderr=err)
         if wait:

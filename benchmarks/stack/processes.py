@@ -29,9 +29,11 @@ class StackError(RuntimeError):
 
 
 def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
+    """Return a TCP port that is free on every address right now (gunicorn binds 0.0.0.0)."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        # The wildcard, not 127.0.0.1: a port some client socket uses on another loopback
+        # address (a flood from 127.0.0.2, say) is free on 127.0.0.1 but not on 0.0.0.0.
+        probe.bind(("", 0))
         return int(probe.getsockname()[1])
 
 

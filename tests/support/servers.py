@@ -7,6 +7,11 @@ the ones the tests import.
 
 from __future__ import annotations
 
+import os
+import subprocess
+
+import pytest
+
 from benchmarks.stack import (
     GUNICORN_CONF,
     NGINX_TEMPLATE,
@@ -15,6 +20,7 @@ from benchmarks.stack import (
     call,
     free_port,
     json_lines,
+    nginx_binary,
 )
 from benchmarks.stack import Gunicorn as GunicornServer
 from benchmarks.stack import Nginx as NginxServer
@@ -29,4 +35,28 @@ __all__ = [
     "call",
     "free_port",
     "json_lines",
+    "nginx_or_skip",
 ]
+
+INSTALL_TIMEOUT_SECONDS = 300
+
+
+def nginx_or_skip() -> str:
+    """Return nginx's path, installing it when we are root; skip the test otherwise."""
+    found = nginx_binary()
+    if found:
+        return found
+    if os.geteuid() != 0:
+        pytest.skip("nginx is not installed and installing it needs root (deploy/install-nginx.sh)")
+    result = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "install-nginx.sh")],
+        text=True,
+        timeout=INSTALL_TIMEOUT_SECONDS,
+        capture_output=True,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"deploy/install-nginx.sh failed:\n{result.stdout}{result.stderr}")
+    found = nginx_binary()
+    if not found:
+        pytest.fail("deploy/install-nginx.sh ran but no nginx binary was found")
+    return found

@@ -1,0 +1,147 @@
+"""The serving package's parts alone: admission, the connection table, the JSON refusals."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from gunicorn.http import errors as parse_errors
+
+from wisphub_api.serving import answers
+from wisphub_api.serving.admission import Admission, LoopLag
+from wisphub_api.serving.connections import ConnectionTable
+from wisphub_api.serving.settings import ServingSettings
+
+
+class Clock:
+    """A hand-moved monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _admission(**settings) -> tuple[Admission, LoopLag, Clock]:
+    clock = Clock()
+    lag = LoopLag(0.01, clock)
+    return Admission(ServingSettings(**settings), lag), lag, clock
+
+
+def test_admission_takes_requests_while_the_loop_is_on_time():
+    admission, _, clock = _admission(shed_lag_ms=500)
+    clock.now += 0.2  # the probe is 190 ms overdue: late, but within the limit
+    assert admission.refusal("/api/v1/clients/") is None
+
+
+def test_admission_refuses_once_the_overdue_probe_passes_the_limit():
+    admission, _, clock = _admission(shed_lag_ms=500)
+    clock.now += 0.6
+    assert admission.refusal("/api/v1/clients/") == "lag"
+
+
+def test_admission_remembers_the_last_probes_lag():
+    admission, lag, _ = _admission(shed_lag_ms=500)
+    lag.last = 0.7  # the probe fired 700 ms late; the next one is not due yet
+    assert admission.refusal("/api/v1/internet-plans/") == "lag"
+
+
+def test_admission_never_refuses_health_and_metrics():
+    admission, _, clock = _admission(shed_lag_ms=500)
+    clock.now += 5
+    assert [admission.refusal(p) for p in ("/health", "/health/ready", "/metrics")] == [None] * 3
+
+
+def test_admission_refuses_past_the_in_flight_limit():
+    admission, _, _ = _admission(max_in_flight=2)
+    admission.in_flight = 2
+    assert admission.refusal("/api/v1/clients/") == "in_flight"
+    admission.in_flight = 1
+    assert admission.refusal("/api/v1/clients/") is None
+
+
+def test_admission_zero_limits_turn_shedding_off():
+    admission, _, clock = _admission(shed_lag_ms=0, max_in_flight=0)
+    clock.now += 60
+    admission.in_flight = 10_000
+    assert admission.refusal("/api/v1/clients/") is None
+
+
+@pytest.fixture
+def pairs():
+    """Yield a function making connected socket pairs; close them all afterwards."""
+    made: list[socket.socket] = []
+
+    def make() -> socket.socket:
+        ours, theirs = socket.socketpair()
+        made.extend((ours, theirs))
+        return ours
+
+    yield make
+    for sock in made:
+        sock.close()
+
+
+def test_connection_table_closes_the_oldest_idle_connection_to_keep_room(pairs):
+    table = ConnectionTable(capacity=4, reserve=1)
+    first, second, third = pairs(), pairs(), pairs()
+    for sock in (first, second, third):
+        table.opened()
+        table.idle(sock)
+    table.opened()  # the fourth: only capacity - reserve = 3 may stay open
+    assert table.closed_idle == 1
+    with pytest.raises(OSError):
+        first.send(b"x")  # shut down
+    second.send(b"x")  # still open
+
+
+def test_connection_table_never_closes_a_busy_connection(pairs):
+    table = ConnectionTable(capacity=3, reserve=1)
+    busy = pairs()
+    table.opened()
+    table.busy(busy)
+    table.opened()
+    table.opened()
+    assert table.closed_idle == 0
+    busy.send(b"x")
+
+
+def test_connection_table_counts_what_closes(pairs):
+    table = ConnectionTable(capacity=10, reserve=1)
+    sock = pairs()
+    table.opened()
+    table.idle(sock)
+    table.closed(sock)
+    assert (table.open, table.idle_count) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (parse_errors.LimitRequestLine(5000, 4094), 414, "uri_too_long"),
+        (parse_errors.LimitRequestHeaders("too many"), 431, "headers_too_large"),
+        (parse_errors.InvalidRequestLine("GET /a b c"), 400, "bad_request"),
+        (parse_errors.InvalidHeaderName("x y"), 400, "bad_request"),
+        (parse_errors.InvalidResponseHeader("X-Bad"), 500, "internal_error"),
+    ],
+)
+def test_refusal_for_parse_errors_has_status_and_code(error, status, code):
+    refusal = answers.refusal_for(error)
+    assert refusal is not None
+    assert (refusal[0], refusal[2]) == (status, code)
+
+
+def test_refusal_for_other_errors_is_none():
+    assert answers.refusal_for(RuntimeError("boom")) is None
+
+
+def test_json_answer_is_complete_http_in_the_error_shape():
+    raw = answers.json_answer(answers.OVERLOADED, headers=[("Retry-After", "1")])
+    head, body = raw.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "HTTP/1.1 503 Service Unavailable"
+    assert "Retry-After: 1" in lines and "Connection: close" in lines
+    assert f"Content-Length: {len(body)}" in lines
+    assert json.loads(body) == {"detail": answers.OVERLOADED[3], "code": "overloaded"}
