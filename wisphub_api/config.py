@@ -68,6 +68,8 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "REDIS_MAX_CONNECTIONS": (int, "50"),
     "REDIS_POOL_TIMEOUT": (float, "1"),
     "SHARED_STATE_RETRY_SECONDS": (float, "5"),
+    "STATE_POLL_SECONDS": (float, "0.2"),
+    "IDEMPOTENCY_TTL": (int, "86400"),
     # Identity verification.
     "VERIFY_MIN_FIELDS": (int, "2"),
     "VERIFY_MAX_FAILURES": (int, "5"),
@@ -135,6 +137,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
         "REDIS_MAX_CONNECTIONS",
         "REDIS_POOL_TIMEOUT",
         "SHARED_STATE_RETRY_SECONDS",
+        "STATE_POLL_SECONDS",
+        "IDEMPOTENCY_TTL",
     ):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")

@@ -14,11 +14,14 @@ from werkzeug.exceptions import HTTPException
 from wisphub_api.services.errors import (
     AmbiguousClient,
     ClientNotFound,
+    IdempotencyKeyReused,
+    IdempotencyPending,
     NoClientMatches,
     PlanNotFound,
     ServiceError,
     VerificationLocked,
     VerificationUnavailable,
+    WritesUnavailable,
 )
 from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.errors import (
@@ -26,6 +29,7 @@ from wisphub_api.upstream.errors import (
     UpstreamBadResponse,
     UpstreamError,
     UpstreamNotFound,
+    UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -62,10 +66,30 @@ ANSWERS: dict[type[Exception], Answer] = {
         "verification_unavailable",
         "Identity verification is unavailable right now; retry later.",
     ),
+    WritesUnavailable: Answer(
+        503,
+        "writes_unavailable",
+        "Changes cannot be recorded for every worker right now; nothing was sent. Retry later.",
+    ),
+    IdempotencyKeyReused: Answer(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used for a different request.",
+    ),
+    IdempotencyPending: Answer(
+        409,
+        "idempotency_in_progress",
+        "A request with this Idempotency-Key is still running; retry after Retry-After.",
+    ),
     SharedStateUnavailable: Answer(
         503, "shared_state_unavailable", "A store this service needs is unavailable; retry later."
     ),
     UpstreamTimeout: Answer(504, "upstream_timeout", "WispHub Net did not answer in time."),
+    UpstreamRateLimited: Answer(
+        503,
+        "upstream_rate_limited",
+        "WispHub Net asked this service to slow down; retry after Retry-After.",
+    ),
     UpstreamUnavailable: Answer(503, "upstream_unavailable", "WispHub Net is unavailable."),
     UpstreamAuthError: Answer(
         502, "upstream_auth", "WispHub Net refused this service's credentials."
@@ -260,6 +284,17 @@ def handle_unexpected(error: Exception) -> Response:
     frames = "".join(traceback.format_tb(error.__traceback__))
     logger.error("unhandled error: %s\n%s", type(error).__name__, frames)
     return error_response(500, "internal_error", _HTTP_DETAILS[500])
+
+
+def render(error: Exception) -> Response:
+    """Answer ``error`` as its registered handler would (for code that must keep the answer)."""
+    if isinstance(error, ApiError):
+        return handle_api_error(error)
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    if answer_for(error) is not None:
+        return handle_known_error(error)
+    return handle_unexpected(error)
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from wisphub_api.blueprints.common import (
     json_answer,
     no_query_parameters,
 )
+from wisphub_api.blueprints.idempotency import idempotent
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema, ClientUpdateSchema
@@ -66,12 +67,14 @@ def get_by_service_id(service_id: int) -> Response:
 @bp.put("/<service_id:service_id>")
 @bp.arguments(ClientUpdateSchema)
 @bp.response(200, ClientSchema)
-@documents_errors(bp, 400, 404, 413, 415, 422)
+@documents_errors(bp, 400, 404, 409, 413, 415, 422)
 @no_query_parameters
+@idempotent("clients")
 def update_client(fields: dict[str, Any], service_id: int) -> dict[str, Any]:
     """Change profile fields in WispHub Net, then show the updated client.
 
     The write goes upstream first; when it fails nothing changes here and the answer is a
-    502, 503 or 504.
+    502, 503 or 504. With ``Idempotency-Key``, a retry gets the first answer and is not sent
+    again.
     """
     return current_services().directory.update_profile(service_id, fields).to_public()

@@ -46,3 +46,23 @@ class VerificationUnavailable(ServiceError):
     def __init__(self, retry_after: float) -> None:
         super().__init__("verification unavailable")
         self.retry_after = retry_after
+
+
+class WritesUnavailable(ServiceError):
+    """The shared store cannot record a write for every worker: refuse it before WispHub."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("writes unavailable")
+        self.retry_after = retry_after
+
+
+class IdempotencyKeyReused(ServiceError):
+    """An ``Idempotency-Key`` already used for a different request."""
+
+
+class IdempotencyPending(ServiceError):
+    """The first request with this ``Idempotency-Key`` is still running."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("idempotent request in progress")
+        self.retry_after = retry_after

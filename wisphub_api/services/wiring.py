@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wisphub_api.services.breaker import CircuitBreaker
 from wisphub_api.services.directory import ClientDirectory, ClientSnapshot
+from wisphub_api.services.idempotency import IdempotencyRecords
 from wisphub_api.services.identity import IdentityService
 from wisphub_api.services.limiter import FailureLimiter, LimitPolicy
 from wisphub_api.services.plans import PlanCatalog, PlanSnapshot, load_plans
 from wisphub_api.services.snapshots import SnapshotStore
+from wisphub_api.services.writelog import WriteFollower, WriteLog
 from wisphub_api.state.factory import end_user_secret
 from wisphub_api.state.guard import Guarded
 from wisphub_api.upstream.client import WispHubClient
@@ -28,6 +30,17 @@ class Services:
     directory: ClientDirectory
     plans: PlanCatalog
     identity: IdentityService
+    idempotency: IdempotencyRecords
+    follower: WriteFollower
+    write_logs: dict[str, WriteLog] = field(default_factory=dict)
+
+    def write_log(self, name: str) -> WriteLog:
+        """Return the write log ``name`` (made on first use), followed by this worker."""
+        if name not in self.write_logs:
+            log = WriteLog(self.state, name, retention=self.follower.retention, cap=WRITE_LOG_CAP)
+            self.write_logs[name] = log
+            self.follower.logs.append(log)
+        return self.write_logs[name]
 
     @property
     def stores(self) -> dict[str, SnapshotStore[Any]]:
@@ -35,20 +48,26 @@ class Services:
         return {store.name: store for store in (self.clients, self.plan_store)}
 
     def start_background(self) -> None:
-        """Warm the snapshots now and keep them fresh, without delaying start-up."""
+        """Warm the snapshots now and keep them fresh, and follow the other workers' writes."""
         for store in self.stores.values():
             store.start()
+        self.follower.start()
 
     def stop_background(self) -> None:
-        """Stop every background refresh (tests, shutdown)."""
+        """Stop every background refresh and the write follower (tests, shutdown)."""
         for store in self.stores.values():
             store.stop()
+        self.follower.stop()
 
     def close(self) -> None:
         """Stop the background work and close every connection (tests, shutdown)."""
         self.stop_background()
         self.state.close()
         self.upstream.close()
+
+
+# Entries a write log keeps at most: writes are rare (a few hundred a day at a busy ISP).
+WRITE_LOG_CAP = 10_000
 
 
 def upstream_budget(config: Mapping[str, Any]) -> float:
@@ -136,6 +155,8 @@ def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> S
         resolve_min_fields=config["RESOLVE_MIN_FIELDS"],
         price_tolerance=config["VERIFY_PRICE_TOLERANCE"],
     )
+    # A write must stay visible for as long as any worker may serve a snapshot older than it.
+    retention = config["STALE_MAX_AGE"] + config["CLIENTS_CACHE_TTL"]
     return Services(
         upstream=upstream,
         state=state,
@@ -144,4 +165,8 @@ def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> S
         directory=directory,
         plans=PlanCatalog(plans),
         identity=identity,
+        idempotency=IdempotencyRecords(
+            state, ttl=config["IDEMPOTENCY_TTL"], pending_ttl=upstream_budget(config)
+        ),
+        follower=WriteFollower([], interval=config["STATE_POLL_SECONDS"], retention=retention),
     )

@@ -14,9 +14,11 @@ from .errors import (
     UpstreamBadResponse,
     UpstreamError,
     UpstreamNotFound,
+    UpstreamRateLimited,
     error_for_exception,
     error_for_status,
 )
+from .gate import RateGate, retry_after_seconds
 from .mapping import client_from_row, plan_detail_from_body, plan_from_row, profile_payload
 from .models import Client, Listing, PlanDetail, PlanSummary
 from .paging import Page, parse_page, read_all
@@ -79,6 +81,7 @@ class WispHubClient:
         self.timeout = (connect_timeout, read_timeout)
         self.page_size = page_size
         self.max_parallel_pages = max_parallel_pages
+        self.gate = RateGate()  # one per client: every greenlet of the worker honours a 429
         self._session = configure_session(
             session or requests.Session(), api_key.strip(), build_retry(retries, backoff), pool_size
         )
@@ -214,31 +217,48 @@ class WispHubClient:
         method: str,
         template: str,
         *,
-        ids: Mapping[str, int] | None = None,
+        ids: Mapping[str, int | str] | None = None,
         params: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
         ok: tuple[int, ...] = (200,),
+        stream: bool = False,
         started: float | None = None,
     ) -> requests.Response:
-        """Send one request with the client's timeouts; raise a typed error unless status is ok."""
+        """Send one request with the client's timeouts; raise a typed error unless status is ok.
+
+        ``payload`` is sent as JSON, ``data``/``files`` as a form (multipart with files);
+        ``stream`` leaves the body unread for the caller (who must close the response).
+        """
         where = f"{method} /api{template}"
         started = time.perf_counter() if started is None else started
+        self.gate.check(where)
         try:
             response = self._session.request(
                 method,
                 self.api_root + template.format(**(ids or {})),
                 params=params,
                 json=payload,
+                data=data,
+                files=files,
                 timeout=self.timeout,
+                stream=stream,
                 allow_redirects=method == "GET",  # a redirected write silently loses its body
             )
         except requests.RequestException as exc:
             raise _failed(where, started, error_for_exception(exc, where)) from None
         if response.status_code not in ok:
             status = response.status_code
+            retry_after = response.headers.get("Retry-After")
             response.close()
             message = f"WispHub Net answered {status} to {where}"
-            error = error_for_status(status)(message, status=status)
+            if status == 429:
+                seconds = retry_after_seconds(retry_after)
+                self.gate.pause(seconds)
+                error: UpstreamError = UpstreamRateLimited(message, retry_after=seconds)
+            else:
+                error = error_for_status(status)(message, status=status)
             raise _failed(where, started, error) from None
         _log.debug("%s answered %d in %d ms", where, response.status_code, _elapsed_ms(started))
         return response

@@ -8,7 +8,7 @@ own answers.
 from __future__ import annotations
 
 import requests
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
 
 class UpstreamError(Exception):
@@ -17,9 +17,14 @@ class UpstreamError(Exception):
     code = "upstream_error"
     default_message = "WispHub Net call failed"
 
-    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, status: int | None = None, sent: bool = True
+    ) -> None:
         self.message = message or self.default_message
         self.status = status
+        # False only when WispHub certainly did not act on the request (it was never sent, or
+        # WispHub refused it outright with a 429): a write may then be tried again safely.
+        self.sent = sent
         super().__init__(self.message)
 
 
@@ -42,6 +47,24 @@ class UpstreamUnavailable(UpstreamError):
 
     code = "upstream_unavailable"
     default_message = "WispHub Net is unavailable"
+
+
+class UpstreamRateLimited(UpstreamUnavailable):
+    """WispHub answered 429 (it did not act on the request), or an earlier 429 still holds."""
+
+    code = "upstream_rate_limited"
+    default_message = "WispHub Net asked to slow down"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: float,
+        status: int | None = 429,
+        sent: bool = False,
+    ) -> None:
+        super().__init__(message, status=status, sent=sent)
+        self.retry_after = retry_after
 
 
 class UpstreamTimeout(UpstreamError):
@@ -73,14 +96,25 @@ def error_for_status(status: int) -> type[UpstreamError]:
 def error_for_exception(exc: requests.RequestException, where: str) -> UpstreamError:
     """Return the typed error for a requests transport failure on `where` ("GET /api/x/")."""
     if isinstance(exc, requests.Timeout) or _is_exhausted_read_timeout(exc):
-        kind = "connect" if isinstance(exc, requests.ConnectTimeout) else "read"
-        return UpstreamTimeout(f"WispHub Net {kind} timeout on {where}")
+        connect = isinstance(exc, requests.ConnectTimeout)
+        kind = "connect" if connect else "read"
+        return UpstreamTimeout(f"WispHub Net {kind} timeout on {where}", sent=not connect)
     if isinstance(exc, requests.TooManyRedirects):
         return UpstreamUnavailable(f"WispHub Net redirected too many times on {where}")
     if isinstance(exc, requests.exceptions.ContentDecodingError):
         return UpstreamBadResponse(f"WispHub Net sent an undecodable body on {where}")
     # Refused, reset, DNS, TLS, broken chunked bodies, exhausted retries: all "not reachable now".
-    return UpstreamUnavailable(f"WispHub Net unreachable on {where} ({type(exc).__name__})")
+    return UpstreamUnavailable(
+        f"WispHub Net unreachable on {where} ({type(exc).__name__})", sent=_was_sent(exc)
+    )
+
+
+def _was_sent(exc: requests.RequestException) -> bool:
+    """Tell whether a failed request may have reached WispHub (True unless it surely did not)."""
+    cause = exc.args[0] if exc.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return not isinstance(cause, NewConnectionError)  # also DNS failures, a subclass
 
 
 def _is_exhausted_read_timeout(exc: requests.RequestException) -> bool:

@@ -36,7 +36,12 @@ class ApiKeyAuth(AuthBase):
 
 
 class GetOnlyRetry(Retry):
-    """A Retry that never repeats a method outside allowed_methods, even after a connect error."""
+    """A Retry that never repeats a method outside allowed_methods, even after a connect error.
+
+    Nor does it retry a 429: the client's RateGate honours Retry-After for every caller at once.
+    """
+
+    RETRY_AFTER_STATUS_CODES = frozenset({503})
 
     def increment(
         self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
