@@ -170,16 +170,28 @@ class ClientDirectory:
         """Write profile fields upstream, then make the next read show the change."""
         current, _ = self.by_service_id(service_id)
         self.upstream.update_profile(service_id, dict(fields))
-        try:
-            updated = self.upstream.get_client(service_id)
-        except UpstreamError as exc:
-            # The write landed; only the read-back failed. Show what was written.
-            logger.warning("read-back after update failed: %s", type(exc).__name__)
-            updated = _patched(current, fields)
+        return self.record_write(current, profile_changes(current, fields))
+
+    def record_write(
+        self, current: Client, changes: Mapping[str, Any], *, read_back: bool = True
+    ) -> Client:
+        """Make every read show a write that WispHub accepted for ``current``'s service.
+
+        The client is read back from WispHub (``read_back``); when that fails, or is not
+        wanted (WispHub's list lags some changes), ``changes`` — Client fields and their new
+        values — are applied to ``current`` instead. Returns the client every read now shows.
+        """
+        updated = dataclasses.replace(current, **changes)
+        if read_back:
+            try:
+                updated = self.upstream.get_client(current.service_id)
+            except UpstreamError as exc:
+                # The write landed; only the read-back failed. Show what was written.
+                logger.warning("read-back after a write failed: %s", type(exc).__name__)
         existing = self.store.peek()
         if existing is not None:
             self.store.replace(existing[0].with_client(updated))
-        self._backend.delete(_lookup_key("service id", str(service_id)))
+        self._backend.delete(_lookup_key("service id", str(current.service_id)))
         return updated
 
 
@@ -192,8 +204,8 @@ _PROFILE_TO_CLIENT = {
 }
 
 
-def _patched(client: Client, fields: Mapping[str, Any]) -> Client:
-    """Apply written profile fields to a client when upstream cannot be read back."""
+def profile_changes(client: Client, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the Client fields a profile update of ``fields`` changes, and their values."""
     changes: dict[str, Any] = {
         _PROFILE_TO_CLIENT[k]: v for k, v in fields.items() if k in _PROFILE_TO_CLIENT
     }
@@ -203,4 +215,4 @@ def _patched(client: Client, fields: Mapping[str, Any]) -> Client:
     if "phone" in fields:
         changes["phone"] = fields["phone"] or None
         changes["phones"] = split_phones(fields["phone"])
-    return dataclasses.replace(client, **changes)
+    return changes
