@@ -64,6 +64,8 @@ def client_from_row(row: Mapping[str, Any]) -> Client:
         internet_plan_name=_text(_nested(row, "plan_internet", "nombre")),
         internet_plan_price=money(row.get("precio_plan")),
         technician_id=_int(_nested(row, "tecnico", "id")),
+        router_id=_int(_nested(row, "router", "id")),
+        username=_text(row.get("usuario")),
     )
 
 

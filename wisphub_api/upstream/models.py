@@ -29,6 +29,9 @@ class Client:
     internet_plan_name: str | None
     internet_plan_price: float | None
     technician_id: int | None
+    # Kept for the support and billing services, never answered (see CLIENT_INTERNAL_FIELDS).
+    router_id: int | None = None  # the router serving it: its falla_general is a known outage
+    username: str | None = None  # WispHub's usuario: the invoices' `cliente` filter
 
     def to_public(self) -> dict[str, Any]:
         """Return the contract's fields in the contract's order: the one client serialiser."""
@@ -36,7 +39,7 @@ class Client:
 
 
 # Fields of Client kept for lookups, never answered.
-CLIENT_INTERNAL_FIELDS = frozenset({"phones"})
+CLIENT_INTERNAL_FIELDS = frozenset({"phones", "router_id", "username"})
 # The HTTP contract's Client fields, in its order: Client's fields but the internal ones. The
 # marshmallow ClientSchema lists the same names (with their types and docs); a test binds them.
 CLIENT_PUBLIC_FIELDS: tuple[str, ...] = tuple(
