@@ -123,6 +123,19 @@ async def test_mcp_find_by_document_service_id_and_search_match_the_api(api):
     assert 7 in [c["service_id"] for c in found[1]["clients"]]
 
 
+async def test_mcp_resolve_client_answers_what_the_api_resolves(api):
+    record = direct(api, "/clients/by-service-id/7").json()
+    claims = {k: record[k] for k in ("name", "address", "internet_plan_price")}
+    expected = requests.post(
+        f"{api.url}/api/v1/clients/resolve", json=claims, headers={"X-API-Key": BOT_KEY}, timeout=10
+    )
+    async with Client(create_server(settings_for(api))) as client:
+        resolved = await call(client, "resolve_client", **claims)
+    assert expected.status_code == 200
+    assert resolved == (False, expected.json())
+    assert resolved[1]["service_id"] == 7
+
+
 async def test_mcp_api_errors_become_tool_errors_with_the_apis_code_and_detail(api):
     expected = direct(api, "/clients/by-document/NO-SUCH-DOCUMENT-0")
     async with Client(create_server(settings_for(api))) as client:
