@@ -93,7 +93,7 @@ serving = ServingSettings(
     # Seconds a new connection may take to send its first request's headers.
     request_header_timeout=_env_float("REQUEST_HEADER_TIMEOUT", 10.0),
     # Event-loop lag (ms) past which new requests are answered 503 at once; 0 turns it off.
-    shed_lag_ms=_env_float("OVERLOAD_LAG_MS", 500.0),
+    shed_lag_ms=_env_float("OVERLOAD_LAG_MS", 250.0),
     # Requests inside the app per worker past which new ones get 503; 0: no limit.
     max_in_flight=_env_int("OVERLOAD_MAX_IN_FLIGHT", 1000),
     # Retry-After of those 503 answers, in seconds.

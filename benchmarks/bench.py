@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import machine as machine_info
+from benchmarks import saturation
 from benchmarks.phases import (
     ColdWarm,
     LocustPlan,
@@ -42,6 +43,7 @@ from benchmarks.phases import (
 from benchmarks.report import BenchResult, render
 from benchmarks.stack import ROOT, Answer, Gunicorn, Sandbox, StackError
 from benchmarks.stats import StatsError, upstream_delta
+from benchmarks.wrkrun import WrkError
 from loadtests.common import config as loadtest_config
 from wisphub_api.sandbox.options import DEMO_API_KEY
 
@@ -94,7 +96,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="report path (docs/benchmarks/latest.md)",
     )
     add("--results", type=Path, default=ROOT / "results", help="directory of run files (results/)")
-    add("--keep-logs", action="store_true", help="keep gunicorn's access logs (large)")
+    add("--keep-logs", action="store_true", help="keep gunicorn's logs (large: a line a request)")
+    add("--saturation-seconds", type=int, default=20, help="seconds of each wrk run (20)")
+    add("--saturation-caches", default="simple,redis", help="caches of the wrk phase (both)")
+    add("--no-saturation", action="store_true", help="skip the wrk and overload phase")
     args = parser.parse_args(argv)
     unknown = set(args.clients.split(",")) - set(CLIENTS)
     if args.duration < 10 or unknown:
@@ -234,6 +239,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> Benc
     ceiling = run_phases(ceiling_plans(args), api, sandbox, out_dir, key)
     api.stop()
     cold = measure_cold(out_dir, env, sandbox, key, stack)
+    runs = [] if args.no_saturation else measure_saturation(args)
     settings["Load average at end (1/5/15 min)"] = machine_info.load_average()
     return BenchResult(
         machine,
@@ -244,7 +250,22 @@ def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> Benc
         ceiling,
         cold,
         loadtest_config.thresholds(),
+        runs,
     )
+
+
+def measure_saturation(args: argparse.Namespace) -> list[saturation.CacheRun]:
+    """Run benchmarks.saturation's wrk phase and overload (its own stack, no latency)."""
+    progress("saturation: wrk against the API and the bare stack, then an overload ...")
+    options = [
+        "--seconds",
+        str(args.saturation_seconds),
+        "--caches",
+        args.saturation_caches,
+        "--workers",
+        str(args.workers),
+    ]
+    return saturation.run_all(saturation.parse_args(options))
 
 
 def measure_cold(
@@ -311,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         try:
             result = run_bench(args, out_dir, stack)
-        except (StackError, PhaseError, StatsError, OSError) as exc:
+        except (StackError, PhaseError, StatsError, WrkError, OSError) as exc:
             progress(f"FAILED: {exc}")
             return 1
         except KeyboardInterrupt:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from benchmarks.machine import Machine
+from benchmarks.markdown import num, table
 from benchmarks.phases import ColdWarm, PhaseResult
+from benchmarks.saturation_report import render_saturation
 from benchmarks.stats import EndpointRow, UpstreamCalls, add_upstream, route_of
 from loadtests.common.thresholds import EndpointStats, Thresholds, evaluate
 
@@ -26,18 +29,7 @@ class BenchResult:
     ceiling: Sequence[PhaseResult]
     cold: Sequence[ColdWarm]
     limits: Thresholds = field(default_factory=Thresholds)
-
-
-def num(value: float | None, digits: int = 0) -> str:
-    """Format a number for a table cell; None becomes an em dash."""
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    """Return the lines of a Markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
+    saturation: Sequence[Any] = ()  # benchmarks.saturation.CacheRun, one per cache backend
 
 
 def cores(seconds: float, wall: float) -> str:
@@ -89,7 +81,7 @@ def ratio_cell(result: BenchResult, path: str, client: str) -> str:
 
 
 def server_cell(phase: PhaseResult, name: str) -> str:
-    """Return the server's own p50 / p95 / p99 for a Locust row, from the access log."""
+    """Return the server's own p50 / p95 / p99 for a Locust row, from its request lines."""
     timing = phase.server.get(route_of(name))
     if timing is None:
         return "—"
@@ -97,7 +89,7 @@ def server_cell(phase: PhaseResult, name: str) -> str:
 
 
 def server_p95(phase: PhaseResult) -> int | None:
-    """Return the highest server-side p95 among a phase's endpoints, from the access log."""
+    """Return the highest server-side p95 among a phase's endpoints, from its request lines."""
     timings = [phase.server.get(route_of(row.name)) for row in phase.rows]
     return max((t.p95_ms for t in timings if t is not None), default=None)
 
@@ -219,7 +211,7 @@ def ceiling_section(result: BenchResult) -> list[str]:
         "Each path alone, with no wait and no body parsing, by the users named in "
         "`benchmarks/locust_ceiling.py`; only the status is checked. Locust, the API and any "
         "other process share the cores, so the RPS is the ceiling of this machine; the API's "
-        "CPU per request (gunicorn master and workers, access log included) depends much "
+        "CPU per request (gunicorn master and workers, request log included) depends much "
         "less on who else runs.",
         "",
         *table(headers, rows),
@@ -417,11 +409,13 @@ def render(result: BenchResult) -> str:
         "## Load phases",
         "",
         "Locust's numbers are what the simulated bots saw (milliseconds, RPS over the whole "
-        "run including the spawn); *Server* is gunicorn's own `duration_ms` from its access "
-        "log (whole milliseconds, so 0 means under 1 ms).",
+        "run including the spawn); *Server* is the API's own `duration_ms` from its request "
+        "lines (from the request's arrival in the app to its answer, before the bytes are "
+        "sent).",
         "",
     ]
     for phase in result.load:
         lines += phase_section(phase, result.limits, judged=phase.plan.key.startswith("original"))
-    lines += [*ceiling_section(result), *cold_section(result), *upstream_section(result)]
+    lines += [*render_saturation(result.saturation), *ceiling_section(result)]
+    lines += [*cold_section(result), *upstream_section(result)]
     return "\n".join(lines).rstrip() + "\n"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import num, table
+from benchmarks.markdown import num, table
 from benchmarks.stats import (
     REQUEST_LOGGER,
     EndpointRow,

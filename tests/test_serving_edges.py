@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -183,25 +184,24 @@ def busy_server(tmp_path) -> Iterator[tuple[GunicornServer, SandboxProcess]]:
 
 
 def test_edges_overload_answers_503_at_once_with_retry_after(busy_server):
-    server, _ = busy_server
+    server, sandbox = busy_server
     slow: list[int] = []
-    first = threading.Thread(
-        target=lambda: slow.append(
-            call(server.port, "GET", "/api/v1/clients/", headers=AUTH).status
-        )
-    )
+
+    def cold_list() -> None:
+        slow.append(call(server.port, "GET", "/api/v1/clients/", headers=AUTH).status)
+
+    first = threading.Thread(target=cold_list)
     first.start()
     try:
-        refused = None
-        for _ in range(200):  # until the cold request is inside the app
-            answer = call(server.port, "GET", "/api/v1/internet-plans/", headers=AUTH)
-            if answer.status == 503:
-                refused = answer
-                break
+        # The cold list is inside the app (its single slot) once it has called WispHub.
+        deadline = time.monotonic() + TIMEOUT_S
+        while sandbox.stats()["total"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        refused = call(server.port, "GET", "/api/v1/nowhere", headers=AUTH)
         health = call(server.port, "GET", "/health")
     finally:
         first.join(TIMEOUT_S)
-    assert refused is not None
+    assert refused.status == 503
     assert refused.json()["code"] == "overloaded"
     assert int(refused.headers["Retry-After"]) >= 1
     assert health.status == 200  # never refused

@@ -36,20 +36,29 @@ def test_admission_takes_requests_while_the_loop_is_on_time():
     assert admission.refusal("/api/v1/clients/") is None
 
 
-def test_admission_refuses_once_the_overdue_probe_passes_the_limit():
-    admission, _, clock = _admission(shed_lag_ms=500)
+def test_admission_refuses_while_the_loop_stays_late():
+    admission, lag, clock = _admission(shed_lag_ms=500)
+    lag.previous, lag.last = 0.3, 0.4  # the last two probes were late: work is queueing
     clock.now += 0.6
     assert admission.refusal("/api/v1/clients/") == "lag"
 
 
 def test_admission_remembers_the_last_probes_lag():
     admission, lag, _ = _admission(shed_lag_ms=500)
-    lag.last = 0.7  # the probe fired 700 ms late; the next one is not due yet
+    lag.previous, lag.last = 0.3, 0.7  # 700 ms late; the next probe is not due yet
     assert admission.refusal("/api/v1/internet-plans/") == "lag"
 
 
+def test_admission_takes_requests_after_a_single_stall():
+    admission, lag, clock = _admission(shed_lag_ms=500)
+    lag.previous, lag.last = 0.002, 0.9  # one pause (a collection, a preempted core), then on time
+    clock.now += 0.6
+    assert admission.refusal("/api/v1/clients/") is None
+
+
 def test_admission_never_refuses_health_and_metrics():
-    admission, _, clock = _admission(shed_lag_ms=500)
+    admission, lag, clock = _admission(shed_lag_ms=500)
+    lag.previous = lag.last = 1.0
     clock.now += 5
     assert [admission.refusal(p) for p in ("/health", "/health/ready", "/metrics")] == [None] * 3
 
@@ -63,7 +72,8 @@ def test_admission_refuses_past_the_in_flight_limit():
 
 
 def test_admission_zero_limits_turn_shedding_off():
-    admission, _, clock = _admission(shed_lag_ms=0, max_in_flight=0)
+    admission, lag, clock = _admission(shed_lag_ms=0, max_in_flight=0)
+    lag.previous = lag.last = 30.0
     clock.now += 60
     admission.in_flight = 10_000
     assert admission.refusal("/api/v1/clients/") is None

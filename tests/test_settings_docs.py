@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 README = (ROOT / "README.md").read_text()
 # Read by gunicorn.conf.py rather than by the app.
-SERVER_SETTINGS = ["PORT", "WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"]
+SERVER_SETTINGS = [
+    "PORT",
+    "WEB_CONCURRENCY",
+    "PROMETHEUS_MULTIPROC_DIR",
+    "WORKER_CONNECTIONS",
+    "REQUEST_HEADER_TIMEOUT",
+    "OVERLOAD_LAG_MS",
+    "OVERLOAD_MAX_IN_FLIGHT",
+    "OVERLOAD_RETRY_AFTER",
+]
 # Read by scripts/serve.sh and by the MCP server (tests/test_mcp_config.py checks the latter).
 OTHER_SETTINGS = ["SANDBOX_PORT", *MCP_SETTINGS]
 

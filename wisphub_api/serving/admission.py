@@ -4,8 +4,13 @@ A gevent worker has no queue to measure: under overload, ready connections wait 
 to reach them, and every pass of the loop takes longer than the last. The loop's lag (how late a
 timer fires) is that wait, so it is what decides. ``LoopLag`` probes it with a short timer and
 also reads it live: a probe that is overdue *now* means the current pass has already run that
-long. A refused request costs a fraction of a served one, so shedding shortens the next pass and
-the worker settles where the requests it does serve wait no longer than the threshold.
+long. A refused request costs less than a served one, so shedding shortens the next pass and the
+worker settles where the requests it does serve wait about the threshold.
+
+One late timer is not overload: a garbage collection or the kernel giving the core to another
+process stalls the loop once, and the next probe is on time. So a request is refused only while
+the loop is late now *and* the last two probes were both late by half the threshold: a queue that
+stands, not a stall that passed (the idea of CoDel's "above target for an interval").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class LoopLag:
         self.interval = interval
         self.clock = clock
         self.last = 0.0
+        self.previous = 0.0
         self.due = clock() + interval
 
     def run(self, sleep: Callable[[float], object]) -> None:
@@ -33,7 +39,11 @@ class LoopLag:
         while True:
             self.due = self.clock() + self.interval
             sleep(self.interval)
-            self.last = max(0.0, self.clock() - self.due)
+            self.previous, self.last = self.last, max(0.0, self.clock() - self.due)
+
+    def sustained(self) -> float:
+        """Return the lag both of the last two probes had at least."""
+        return min(self.last, self.previous)
 
     def seconds(self) -> float:
         """Return the lag now: the last probe's, or more if the next probe is overdue."""
@@ -53,7 +63,8 @@ class Admission:
         """Return why a request for ``path`` is refused now ("lag", "in_flight"), or None."""
         if path in EXEMPT_PATHS:
             return None
-        if self.max_lag and self.lag.seconds() > self.max_lag:
+        lag = self.lag
+        if self.max_lag and lag.sustained() > self.max_lag / 2 and lag.seconds() > self.max_lag:
             return "lag"
         if self.max_in_flight and self.in_flight >= self.max_in_flight:
             return "in_flight"
