@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import re
 import time
 from collections import deque
@@ -198,6 +199,32 @@ def _phases(
     return phases
 
 
+def _run_share(args: tuple[str, dict[str, str], list[tuple[str, float, float]], int, float]):
+    url, headers, schedule, connections, timeout = args
+    generator = Generator(url, headers, connections, timeout)
+    asyncio.run(generator.run(schedule))
+    return generator.outcomes
+
+
+def run_processes(
+    url: str,
+    headers: dict[str, str],
+    schedule: list[tuple[str, float, float]],
+    *,
+    processes: int = 1,
+    connections: int = 1024,
+    timeout: float = 5.0,
+) -> list[Outcome]:
+    """Run ``schedule`` split over ``processes`` generators (one Python process tops out near
+    2,000 requests a second on this machine's cores); return every outcome."""
+    if processes <= 1:
+        return _run_share((url, headers, schedule, connections, timeout))
+    share = [(phase, rate / processes, seconds) for phase, rate, seconds in schedule]
+    jobs = [(url, headers, share, connections // processes, timeout)] * processes
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return [outcome for part in pool.map(_run_share, jobs) for outcome in part]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.openloop", description=__doc__)
@@ -210,6 +237,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--then-seconds", type=float, default=0.0)
     add("--connections", type=int, default=512, help="most connections open at once")
     add("--timeout", type=float, default=5.0, help="seconds before a request counts as timed out")
+    add("--processes", type=int, default=1, help="generator processes sharing the rate")
     return parser.parse_args(argv)
 
 
@@ -217,12 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run the schedule and print the summary as JSON."""
     args = parse_args(argv)
     headers = dict(h.split(": ", 1) for h in args.header)
-    generator = Generator(args.url, headers, args.connections, args.timeout)
     schedule = [("load", args.rate, args.seconds)]
     if args.then_rate and args.then_seconds:
         schedule.append(("after", args.then_rate, args.then_seconds))
-    asyncio.run(generator.run(schedule))
-    print(json.dumps(summarise(generator.outcomes), indent=2))
+    outcomes = run_processes(
+        args.url,
+        headers,
+        schedule,
+        processes=args.processes,
+        connections=args.connections,
+        timeout=args.timeout,
+    )
+    print(json.dumps(summarise(outcomes), indent=2))
     return 0
 
 
