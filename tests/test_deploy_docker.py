@@ -93,6 +93,7 @@ def test_compose_nginx_renders_the_template_like_render_nginx(tmp_path):
         "NGINX_LISTEN": "80",
         "API_UPSTREAM": "api:8000",
         "VERIFY_RATE": "10r/s",
+        "PROXY_READ_TIMEOUT": "90s",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
     subprocess.run(["sh", "-c", render], env=values, check=True, timeout=TIMEOUT_SECONDS)
