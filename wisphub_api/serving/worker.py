@@ -197,20 +197,22 @@ class WispHubWorker(GeventWorker):
         request_id: str,
         reason: str,
     ) -> None:
-        """Write a JSON refusal, log its line (route ``<unmatched>``) and count it."""
-        started = time.perf_counter()
-        sock.sendall(answers.json_answer(refusal, headers=headers, keep_alive=keep_alive))
+        """Log a refusal's line (route ``<unmatched>``), count it, then write it as JSON.
+
+        Logged first, like the app's answers: once the client has the answer, its line is there.
+        """
         status, code = refusal[0], refusal[2]
         log_request_line(
             method=getattr(req, "method", None) or "-",
             route=UNMATCHED_ROUTE,
             status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=0.0,
             remote_addr=_peer(addr),
             cache=None,
             request_id=request_id,
         )
         self.telemetry.refused(status, code, reason)
+        sock.sendall(answers.json_answer(refusal, headers=headers, keep_alive=keep_alive))
 
 
 def install_date_cache() -> None:
