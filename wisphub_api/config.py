@@ -78,6 +78,15 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "VERIFY_WINDOW_SECONDS": (int, "900"),
     "VERIFY_PRICE_TOLERANCE": (float, "1"),
     "RESOLVE_MIN_FIELDS": (int, "3"),
+    # Support conversations: tickets, known outages, diagnostics.
+    "TICKETS_CACHE_TTL": (int, "60"),
+    "TICKETS_WINDOW_DAYS": (int, "59"),
+    "MAX_OPEN_TICKETS_PER_ZONE": (int, "3"),
+    "TICKET_SUBJECTS": (str.strip, ""),
+    "SUPPORT_CATALOGUE_TTL": (int, "60"),
+    "DIAGNOSTIC_POLL_SECONDS": (float, "2"),
+    "DIAGNOSTIC_MAX_SECONDS": (float, "60"),
+    "DIAGNOSTIC_TTL": (int, "3600"),
     # Operations.
     "LOG_LEVEL": (str.upper, "INFO"),
     "TRUSTED_PROXY_COUNT": (int, "0"),
@@ -144,6 +153,31 @@ def validate_config(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"{name} must be positive")
     if not 0 < config["REFRESH_AHEAD_FRACTION"] < 1:
         raise ConfigError("REFRESH_AHEAD_FRACTION must be between 0 and 1")
+    _validate_support(config)
+
+
+def _validate_support(config: Mapping[str, Any]) -> None:
+    """Check the settings of support conversations (tickets, outages, diagnostics)."""
+    from wisphub_api.services.subjects import load_subjects
+
+    for name in (
+        "TICKETS_CACHE_TTL",
+        "MAX_OPEN_TICKETS_PER_ZONE",
+        "SUPPORT_CATALOGUE_TTL",
+        "DIAGNOSTIC_POLL_SECONDS",
+        "DIAGNOSTIC_TTL",
+    ):
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be positive")
+    # WispHub refuses a ticket window over 2 calendar months; 59 days always fits.
+    if not 1 <= config["TICKETS_WINDOW_DAYS"] <= 59:
+        raise ConfigError("TICKETS_WINDOW_DAYS must be between 1 and 59")
+    if not config["DIAGNOSTIC_POLL_SECONDS"] < config["DIAGNOSTIC_MAX_SECONDS"]:
+        raise ConfigError("DIAGNOSTIC_MAX_SECONDS must be longer than DIAGNOSTIC_POLL_SECONDS")
+    try:
+        load_subjects(config["TICKET_SUBJECTS"])
+    except ValueError as exc:
+        raise ConfigError(f"TICKET_SUBJECTS: {exc}") from None
 
 
 def config_for_tests(**overrides: Any) -> dict:

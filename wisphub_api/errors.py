@@ -14,14 +14,20 @@ from werkzeug.exceptions import HTTPException
 from wisphub_api.services.errors import (
     AmbiguousClient,
     ClientNotFound,
+    DiagnosticNotFound,
     IdempotencyKeyReused,
     IdempotencyPending,
+    KnownOutage,
     NoClientMatches,
     PlanNotFound,
     ServiceError,
+    TechnicianNotFound,
+    TicketNotFound,
+    UnknownSubject,
     VerificationLocked,
     VerificationUnavailable,
     WritesUnavailable,
+    ZoneNotFound,
 )
 from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.errors import (
@@ -80,6 +86,22 @@ ANSWERS: dict[type[Exception], Answer] = {
         409,
         "idempotency_in_progress",
         "A request with this Idempotency-Key is still running; retry after Retry-After.",
+    ),
+    TicketNotFound: Answer(404, "ticket_not_found", "No ticket has this id."),
+    UnknownSubject: Answer(
+        422, "unknown_subject", "This subject is not one of GET /tickets/subjects."
+    ),
+    TechnicianNotFound: Answer(
+        404, "technician_not_found", "No technician of WispHub Net has this technician_id."
+    ),
+    ZoneNotFound: Answer(404, "zone_not_found", "WispHub Net has no zone with this id."),
+    KnownOutage: Answer(
+        409,
+        "known_outage",
+        "A known outage affects this service ({why}); no ticket was opened.",
+    ),
+    DiagnosticNotFound: Answer(
+        404, "diagnostic_not_found", "No diagnostic has this id (or it expired)."
     ),
     SharedStateUnavailable: Answer(
         503, "shared_state_unavailable", "A store this service needs is unavailable; retry later."

@@ -17,7 +17,16 @@ API_PREFIXES = ("/api/v1", "/api")
 
 def register_blueprints(app: Flask, api: Api) -> None:
     """Register the blueprints of ``app`` on ``api``."""
-    from wisphub_api.blueprints import clients, health, plans, search, verification
+    from wisphub_api.blueprints import (
+        clients,
+        compat_support,
+        diagnostics,
+        health,
+        plans,
+        search,
+        tickets,
+        verification,
+    )
     from wisphub_api.blueprints.common import (
         ID_CONVERTERS,
         id_param_schema,
@@ -37,10 +46,14 @@ def register_blueprints(app: Flask, api: Api) -> None:
         (verification, "/clients"),
         (clients, "/clients"),
         (plans, "/internet-plans"),
+        (tickets, ""),
+        (diagnostics, ""),
     ):
         versioned, alias = API_PREFIXES
         api.register_blueprint(module.bp, url_prefix=versioned + prefix)
         app.register_blueprint(module.bp, url_prefix=alias + prefix, name=f"alias_{module.bp.name}")
+    api.register_blueprint(compat_support.bp, url_prefix=API_PREFIXES[1])  # /api only
+    tickets.document_settings(app, api)
     # The "at least N fields" rules are settings, checked in the schemas: say them in OpenAPI.
     schemas = api.spec.components.schemas
     schemas["VerifyRequest"]["minProperties"] = app.config["VERIFY_MIN_FIELDS"]

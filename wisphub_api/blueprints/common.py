@@ -108,9 +108,29 @@ class PlanIdConverter(IdConverter):
     parameter = "plan_id"
 
 
+class TicketIdConverter(IdConverter):
+    """``<ticket_id:ticket_id>``: a WispHub ticket id."""
+
+    parameter = "ticket_id"
+
+
+class ZoneIdConverter(IdConverter):
+    """``<zone_id:zone_id>``: a WispHub zone id."""
+
+    parameter = "zone_id"
+
+
+class InvoiceIdConverter(IdConverter):
+    """``<invoice_id:invoice_id>``: a WispHub invoice id."""
+
+    parameter = "invoice_id"
+
+
 ID_CONVERTERS: dict[str, type[IdConverter]] = {
     "service_id": ServiceIdConverter,
     "plan_id": PlanIdConverter,
+    "ticket_id": TicketIdConverter,
+    "zone_id": ZoneIdConverter,
 }
 
 
@@ -175,7 +195,8 @@ _ERROR_DESCRIPTIONS = {
     400: "Not JSON, or required fields missing.",
     401: "Missing or wrong X-API-Key.",
     404: "Not found.",
-    409: "More than one client matches.",
+    409: "A conflict: more than one client matches, a known outage refuses a ticket, or the "
+    "first request with this Idempotency-Key still runs.",
     413: "Body over the size limit.",
     415: "Body is not JSON.",
     422: "A field or query parameter of the wrong type, out of range, or unknown.",

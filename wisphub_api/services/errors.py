@@ -66,3 +66,33 @@ class IdempotencyPending(ServiceError):
     def __init__(self, retry_after: float) -> None:
         super().__init__("idempotent request in progress")
         self.retry_after = retry_after
+
+
+# Support conversations (tickets, outages, diagnostics).
+class TicketNotFound(ServiceError):
+    """No ticket has the id asked for."""
+
+
+class UnknownSubject(ServiceError):
+    """A ticket subject that is not one of the configured subjects."""
+
+
+class TechnicianNotFound(ServiceError):
+    """No staff member of WispHub has the technician id given for a ticket."""
+
+
+class ZoneNotFound(ServiceError):
+    """WispHub has no zone with the id asked for."""
+
+
+class KnownOutage(ServiceError):
+    """A known outage affects the service: no ticket is opened (``why`` says which outage)."""
+
+    def __init__(self, why: str, reason: str) -> None:
+        super().__init__("known outage")
+        self.why = why
+        self.reason = reason  # open_tickets | router_failure
+
+
+class DiagnosticNotFound(ServiceError):
+    """No diagnostic has the id asked for (or it expired)."""

@@ -13,6 +13,8 @@ from wisphub_api.services.identity import IdentityService
 from wisphub_api.services.limiter import FailureLimiter, LimitPolicy
 from wisphub_api.services.plans import PlanCatalog, PlanSnapshot, load_plans
 from wisphub_api.services.snapshots import SnapshotStore
+from wisphub_api.services.support import WRITE_LOG as TICKETS_LOG
+from wisphub_api.services.support import SupportServices, build_support
 from wisphub_api.services.writelog import WriteFollower, WriteLog
 from wisphub_api.state.factory import end_user_secret
 from wisphub_api.state.guard import Guarded
@@ -32,6 +34,7 @@ class Services:
     identity: IdentityService
     idempotency: IdempotencyRecords
     follower: WriteFollower
+    support: SupportServices
     write_logs: dict[str, WriteLog] = field(default_factory=dict)
 
     def write_log(self, name: str) -> WriteLog:
@@ -157,7 +160,7 @@ def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> S
     )
     # A write must stay visible for as long as any worker may serve a snapshot older than it.
     retention = config["STALE_MAX_AGE"] + config["CLIENTS_CACHE_TTL"]
-    return Services(
+    services = Services(
         upstream=upstream,
         state=state,
         clients=clients,
@@ -169,4 +172,9 @@ def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> S
             state, ttl=config["IDEMPOTENCY_TTL"], pending_ttl=upstream_budget(config)
         ),
         follower=WriteFollower([], interval=config["STATE_POLL_SECONDS"], retention=retention),
+        support=build_support(
+            config, backend, state, upstream, directory, budget=upstream_budget(config)
+        ),
     )
+    services.support.follow(services.write_log(TICKETS_LOG))
+    return services
