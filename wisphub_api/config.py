@@ -87,6 +87,13 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "DIAGNOSTIC_POLL_SECONDS": (float, "2"),
     "DIAGNOSTIC_MAX_SECONDS": (float, "60"),
     "DIAGNOSTIC_TTL": (int, "3600"),
+    # Billing conversations: balance, invoices, payment promises and reports.
+    "INVOICES_CACHE_TTL": (int, "60"),
+    "PAYMENT_METHODS_CACHE_TTL": (int, "900"),
+    "PAYMENT_PROMISES_ENABLED": (_bool, "false"),
+    "PAYMENT_PROMISE_MAX_DAYS": (int, "5"),
+    "RECEIPT_MAX_BYTES": (int, "5242880"),
+    "WISPHUB_TIMEZONE": (str.strip, "America/Bogota"),
     # Operations.
     "LOG_LEVEL": (str.upper, "INFO"),
     "TRUSTED_PROXY_COUNT": (int, "0"),
@@ -154,6 +161,7 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if not 0 < config["REFRESH_AHEAD_FRACTION"] < 1:
         raise ConfigError("REFRESH_AHEAD_FRACTION must be between 0 and 1")
     _validate_support(config)
+    _validate_billing(config)
 
 
 def _validate_support(config: Mapping[str, Any]) -> None:
@@ -178,6 +186,23 @@ def _validate_support(config: Mapping[str, Any]) -> None:
         load_subjects(config["TICKET_SUBJECTS"])
     except ValueError as exc:
         raise ConfigError(f"TICKET_SUBJECTS: {exc}") from None
+
+
+def _validate_billing(config: Mapping[str, Any]) -> None:
+    """Check the settings of billing conversations."""
+    from wisphub_api.services.calendar import time_zone
+
+    for name in ("INVOICES_CACHE_TTL", "PAYMENT_METHODS_CACHE_TTL", "RECEIPT_MAX_BYTES"):
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be positive")
+    if not 0 <= config["PAYMENT_PROMISE_MAX_DAYS"] <= 60:
+        raise ConfigError("PAYMENT_PROMISE_MAX_DAYS must be between 0 and 60")
+    try:
+        time_zone(config["WISPHUB_TIMEZONE"])
+    except ValueError:
+        raise ConfigError(
+            "WISPHUB_TIMEZONE must be an IANA time zone such as America/Bogota"
+        ) from None
 
 
 def config_for_tests(**overrides: Any) -> dict:

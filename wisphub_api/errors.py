@@ -13,16 +13,28 @@ from werkzeug.exceptions import HTTPException
 
 from wisphub_api.services.errors import (
     AmbiguousClient,
+    ClientInvoiceNotFound,
     ClientNotFound,
     DiagnosticNotFound,
+    FeatureDisabled,
     IdempotencyKeyReused,
     IdempotencyPending,
+    InvoiceAlreadyPaid,
+    InvoiceNotFound,
+    InvoiceNotPayable,
+    InvoicesUnavailable,
     KnownOutage,
     NoClientMatches,
+    NothingOwed,
+    PaymentReportRefused,
     PlanNotFound,
+    PromiseRefused,
+    ReceiptTooLarge,
+    ReceiptTypeUnsupported,
     ServiceError,
     TechnicianNotFound,
     TicketNotFound,
+    UnknownPaymentMethod,
     UnknownSubject,
     VerificationLocked,
     VerificationUnavailable,
@@ -39,6 +51,7 @@ from wisphub_api.upstream.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from wisphub_api.upstream.invoices import InvoicePdfForbidden, UpstreamRefused
 
 logger = logging.getLogger("wisphub_api.errors")
 
@@ -103,6 +116,53 @@ ANSWERS: dict[type[Exception], Answer] = {
     DiagnosticNotFound: Answer(
         404, "diagnostic_not_found", "No diagnostic has this id (or it expired)."
     ),
+    # Billing conversations.
+    InvoiceNotFound: Answer(404, "invoice_not_found", "WispHub Net has no invoice with this id."),
+    ClientInvoiceNotFound: Answer(
+        404, "invoice_not_found", "This client has no invoice with this id."
+    ),
+    InvoiceAlreadyPaid: Answer(
+        409, "invoice_already_paid", "This invoice is already paid; there is nothing to promise."
+    ),
+    InvoiceNotPayable: Answer(
+        409, "invoice_not_payable", "This invoice is cancelled; nothing can be paid on it."
+    ),
+    NothingOwed: Answer(409, "nothing_owed", "This client has no pending invoice to promise."),
+    InvoicesUnavailable: Answer(
+        409,
+        "invoices_unavailable",
+        "WispHub Net lists invoices by the client's username and this client has none; "
+        "GET /clients/<service_id>/balance still shows what it owes.",
+    ),
+    PromiseRefused: Answer(
+        409,
+        "promise_refused",
+        "WispHub Net refused the payment promise (the invoice may have one in force already); "
+        "nothing changed.",
+    ),
+    PaymentReportRefused: Answer(
+        409,
+        "payment_report_refused",
+        "WispHub Net refused the payment report: the invoice is paid, cancelled or already has "
+        "a payment under review.",
+    ),
+    FeatureDisabled: Answer(403, "feature_disabled", "{feature} are turned off on this service."),
+    UnknownPaymentMethod: Answer(
+        422, "unknown_payment_method", "payment_method_id is not one of GET /payment-methods/."
+    ),
+    ReceiptTooLarge: Answer(413, "receipt_too_large", "The receipt is over {limit} bytes."),
+    ReceiptTypeUnsupported: Answer(
+        415,
+        "unsupported_receipt_type",
+        "The receipt must be a JPEG, PNG or PDF file (judged by its content, not its name).",
+    ),
+    InvoicePdfForbidden: Answer(
+        403,
+        "upstream_forbidden",
+        "WispHub Net refused this invoice's PDF to this service's key: the key lacks the invoice "
+        "PDF permission (or WispHub no longer accepts it).",
+    ),
+    UpstreamRefused: Answer(502, "upstream_refused", "WispHub Net refused the request."),
     SharedStateUnavailable: Answer(
         503, "shared_state_unavailable", "A store this service needs is unavailable; retry later."
     ),
@@ -250,6 +310,10 @@ def _validation_status(messages: dict[str, Any]) -> int:
     return 400 if only_missing else 422
 
 
+# webargs' locations, whose name is dropped from a validation answer ("files": multipart forms).
+_LOCATIONS = frozenset({"json", "query", "view_args", "path", "headers", "files"})
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     """Answer a werkzeug/webargs HTTP exception as JSON."""
     status = error.code or 500
@@ -261,9 +325,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         # webargs nests messages by location ("json", "query"); flatten for the caller.
         if isinstance(messages, dict) and len(messages) == 1:
             location, inner = next(iter(messages.items()))
-            if location in {"json", "query", "view_args", "path", "headers"} and isinstance(
-                inner, dict
-            ):
+            if location in _LOCATIONS and isinstance(inner, dict):
                 messages = inner
         status = _validation_status(messages)
         detail = data.get("detail") or (

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, Response, current_app, request
 
 from wisphub_api.errors import PayloadTooLarge, UnsupportedMediaType
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MULTIPART_ONLY = "The request body must be multipart/form-data."
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -16,12 +20,30 @@ SECURITY_HEADERS = {
 }
 
 
+def takes_multipart(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Declare that a view takes a multipart/form-data body (an upload) instead of JSON.
+
+    Such a view sets its own body limit and reads its body itself (a file is never read here).
+    """
+    view.takes_multipart = True  # type: ignore[attr-defined]
+    return view
+
+
+def _declares_multipart() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "takes_multipart", False))
+
+
 def require_json_body() -> None:
-    """Refuse a body sent to an API route in anything but JSON."""
+    """Refuse a body sent to an API route in anything but JSON (or multipart where declared)."""
     if request.method not in _BODY_METHODS or not request.path.startswith("/api/"):
         return
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     has_body = (request.content_length or 0) > 0 or chunked
+    if _declares_multipart():
+        if has_body and request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType(MULTIPART_ONLY)
+        return
     if has_body and not request.is_json:
         raise UnsupportedMediaType()
     # A chunked body has no Content-Length to refuse up front, and werkzeug cuts it at the

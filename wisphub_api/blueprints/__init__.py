@@ -18,10 +18,14 @@ API_PREFIXES = ("/api/v1", "/api")
 def register_blueprints(app: Flask, api: Api) -> None:
     """Register the blueprints of ``app`` on ``api``."""
     from wisphub_api.blueprints import (
+        billing,
         clients,
+        compat_billing,
         compat_support,
         diagnostics,
         health,
+        payment_methods,
+        payments,
         plans,
         search,
         tickets,
@@ -48,11 +52,16 @@ def register_blueprints(app: Flask, api: Api) -> None:
         (plans, "/internet-plans"),
         (tickets, ""),
         (diagnostics, ""),
+        (billing, ""),
+        (payments, ""),
     ):
         versioned, alias = API_PREFIXES
         api.register_blueprint(module.bp, url_prefix=versioned + prefix)
         app.register_blueprint(module.bp, url_prefix=alias + prefix, name=f"alias_{module.bp.name}")
     api.register_blueprint(compat_support.bp, url_prefix=API_PREFIXES[1])  # /api only
+    # /api/payment-methods/ answers the FastAPI middleware's {id, name} too: one per prefix.
+    api.register_blueprint(payment_methods.bp, url_prefix=API_PREFIXES[0] + "/payment-methods")
+    api.register_blueprint(compat_billing.bp, url_prefix=API_PREFIXES[1])  # /api only
     tickets.document_settings(app, api)
     # The "at least N fields" rules are settings, checked in the schemas: say them in OpenAPI.
     schemas = api.spec.components.schemas

@@ -131,6 +131,7 @@ ID_CONVERTERS: dict[str, type[IdConverter]] = {
     "plan_id": PlanIdConverter,
     "ticket_id": TicketIdConverter,
     "zone_id": ZoneIdConverter,
+    "invoice_id": InvoiceIdConverter,
 }
 
 
@@ -194,6 +195,8 @@ def id_param_schema(converter: BaseConverter) -> dict[str, Any]:
 _ERROR_DESCRIPTIONS = {
     400: "Not JSON, or required fields missing.",
     401: "Missing or wrong X-API-Key.",
+    403: "Refused: a feature this ISP turned off, or a permission WispHub Net refuses this "
+    "service's key.",
     404: "Not found.",
     409: "A conflict: more than one client matches, a known outage refuses a ticket, or the "
     "first request with this Idempotency-Key still runs.",

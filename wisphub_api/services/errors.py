@@ -96,3 +96,60 @@ class KnownOutage(ServiceError):
 
 class DiagnosticNotFound(ServiceError):
     """No diagnostic has the id asked for (or it expired)."""
+
+
+# Billing conversations (balance, invoices, payment promises and reports).
+class InvoiceNotFound(ServiceError):
+    """WispHub has no invoice with the id asked for."""
+
+
+class ClientInvoiceNotFound(ServiceError):
+    """The client named in the path has no invoice with the id asked for."""
+
+
+class InvoiceAlreadyPaid(ServiceError):
+    """The invoice is paid: there is nothing to promise."""
+
+
+class InvoiceNotPayable(ServiceError):
+    """The invoice is cancelled (or its debt moved to another): nothing can be paid on it."""
+
+
+class NothingOwed(ServiceError):
+    """The client has no pending invoice a promise could name."""
+
+
+class InvoicesUnavailable(ServiceError):
+    """WispHub lists invoices by usuario, and this client has none."""
+
+
+class PromiseRefused(ServiceError):
+    """WispHub refused the payment promise (for instance, one is already in force)."""
+
+
+class PaymentReportRefused(ServiceError):
+    """WispHub refused the payment report (paid, cancelled, or already under review)."""
+
+
+class FeatureDisabled(ServiceError):
+    """A feature this ISP turned off (``feature`` names it in plain words)."""
+
+    def __init__(self, feature: str) -> None:
+        super().__init__(f"{feature} disabled")
+        self.feature = feature
+
+
+class UnknownPaymentMethod(ServiceError):
+    """A payment method id that is not one of WispHub's."""
+
+
+class ReceiptTooLarge(ServiceError):
+    """A receipt over the size limit (``limit`` bytes)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("receipt too large")
+        self.limit = limit
+
+
+class ReceiptTypeUnsupported(ServiceError):
+    """A receipt whose content is not a JPEG, PNG or PDF file."""

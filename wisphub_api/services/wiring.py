@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wisphub_api.services.billing import WRITE_LOG as INVOICES_LOG
+from wisphub_api.services.billing import BillingServices, build_billing
 from wisphub_api.services.breaker import CircuitBreaker
 from wisphub_api.services.directory import ClientDirectory, ClientSnapshot
 from wisphub_api.services.idempotency import IdempotencyRecords
@@ -35,6 +37,7 @@ class Services:
     idempotency: IdempotencyRecords
     follower: WriteFollower
     support: SupportServices
+    billing: BillingServices
     write_logs: dict[str, WriteLog] = field(default_factory=dict)
 
     def write_log(self, name: str) -> WriteLog:
@@ -175,6 +178,10 @@ def build_services(config: Mapping[str, Any], backend: Any, state: Guarded) -> S
         support=build_support(
             config, backend, state, upstream, directory, budget=upstream_budget(config)
         ),
+        billing=build_billing(
+            config, backend, state, upstream, directory, budget=upstream_budget(config)
+        ),
     )
     services.support.follow(services.write_log(TICKETS_LOG))
+    services.billing.follow(services.write_log(INVOICES_LOG))
     return services

@@ -1,0 +1,95 @@
+"""Routes that take a file: multipart parsing, their own body limit, an idempotency fingerprint.
+
+The app refuses bodies over MAX_CONTENT_LENGTH (64 KB) and anything but JSON; a route that takes
+a receipt declares ``http.takes_multipart`` and limits its body with ``receipt_body_limit``
+instead: a Content-Length over the receipt limit is refused (413) before a byte is read, and
+werkzeug stops reading past it. The uploaded file is spooled by werkzeug (to disk past 500 KB),
+read from there once, and never copied into memory whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app, request
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+
+from wisphub_api.blueprints.parsing import Blueprint, SafeJsonParser
+from wisphub_api.errors import InvalidParameters
+from wisphub_api.services.errors import ReceiptTooLarge
+
+# Room for the form's other fields and the multipart framing, beside the receipt itself.
+FORM_OVERHEAD = 64 * 1024
+# A receipt form has four fields: far fewer parts than werkzeug's default of 1,000.
+MAX_PARTS = 20
+_CHUNK = 64 * 1024
+
+
+class FormAndFilesParser(SafeJsonParser):
+    """Read the ``files`` location as the form's fields and files together (one schema)."""
+
+    def load_files(self, req: Any, schema: ma.Schema) -> Any:
+        """Return the multipart fields and files as one MultiDictProxy."""
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class UploadBlueprint(Blueprint):
+    """A blueprint whose ``files`` arguments are the whole multipart form."""
+
+    ARGUMENTS_PARSER = FormAndFilesParser()
+
+
+def receipt_body_limit(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Limit this request's body to RECEIPT_MAX_BYTES plus the form, before it is read."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        receipt_limit = current_app.config["RECEIPT_MAX_BYTES"]
+        limit = receipt_limit + FORM_OVERHEAD
+        if (request.content_length or 0) > limit:
+            raise ReceiptTooLarge(receipt_limit)
+        request.max_content_length = limit
+        request.max_form_parts = MAX_PARTS
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _digest(upload: FileStorage) -> str:
+    digest, stream = hashlib.sha256(), upload.stream
+    stream.seek(0)
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def form_fingerprint(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse repeated form fields, and give ``@idempotent`` the form's content to compare.
+
+    ``@idempotent`` fingerprints ``request.get_data()``, which is empty once werkzeug parsed a
+    multipart body; the fields and the receipt's digest stand for the body instead, so a key
+    reused with another receipt is refused like a key reused with another JSON body.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        counts = Counter(name for name, _ in request.form.items(multi=True))
+        counts.update(name for name, _ in request.files.items(multi=True))
+        repeated = sorted(name for name, count in counts.items() if count > 1)
+        if repeated:
+            errors = {name: ["Given more than once."] for name in repeated}
+            raise InvalidParameters("A form field was given more than once.", errors=errors)
+        if request.headers.get("Idempotency-Key") is not None:
+            fields = sorted(request.form.items())
+            files = sorted((name, _digest(upload)) for name, upload in request.files.items())
+            # werkzeug keeps a body read for get_data() here; a parsed form leaves it empty.
+            request._cached_data = repr((fields, files)).encode()
+        return view(*args, **kwargs)
+
+    return wrapper
