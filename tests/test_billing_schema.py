@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import Failure, FailureGroup
 
 from tests.conftest import AUTH
-from tests.support.billing import PNG, all_rows, promise_dates, services_of
+from tests.support.billing import all_rows, keep_billing_rules, promise_dates, services_of
 from tests.test_reliability_schema import (
     CHECKS,
     IDENTITY,
@@ -48,22 +48,12 @@ BILLING_OPERATIONS = {
 MEDIA_TYPES = {"GET /api/v1/invoices/{invoice_id}/pdf": "application/pdf"}
 
 
-def _keep_dynamic_rules(case: Any, app: Any, sandbox: Any, invoice_ids: list[int]) -> None:
-    """Give a positive case the values only the day and WispHub's data make valid."""
-    label = case.operation.label
-    if "{invoice_id}" in label and invoice_ids and case.path_parameters:
-        # Every other case names an invoice that exists (a generated id almost never does).
+def _existing_invoice(case: Any, invoice_ids: list[int]) -> None:
+    """Name an invoice that exists in every other case (a generated id almost never does)."""
+    if "{invoice_id}" in case.operation.label and invoice_ids and case.path_parameters:
         if len(invoice_ids) % 2:
             case.path_parameters["invoice_id"] = invoice_ids[-1]
         invoice_ids.pop()
-    if label.endswith("payment-promises") and isinstance(case.body, dict) and "until" in case.body:
-        case.body["until"] = promise_dates(app, sandbox)["valid"].isoformat()
-    if label.endswith("payment-reports") and isinstance(case.body, dict):
-        case.body.update(
-            receipt=PNG,
-            payment_method_id=9,
-            paid_at=services_of(app).billing.calendar.today().isoformat(),
-        )
 
 
 def _judge(report: FuzzReport, case: Any, response: Any, headers: dict[str, str]) -> None:
@@ -103,7 +93,8 @@ def _fuzz(
         with_key = report.cases % WITHOUT_KEY_EVERY != 0
         report.without_key += not with_key
         if mode is GenerationMode.POSITIVE:
-            _keep_dynamic_rules(case, app, sandbox, invoice_ids)
+            _existing_invoice(case, invoice_ids)
+            keep_billing_rules(case, until=promise_dates(app, sandbox)["valid"])
         headers = {**(AUTH if with_key else {}), **IDENTITY}
         response = case.call(headers=headers)
         report.by_operation[operation.label] += 1

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.support.upstream_data import raw_clients
+from wisphub_api.config import load_config
+from wisphub_api.services.calendar import TenantCalendar, time_zone
 
 # Receipts of each accepted kind, and one that only claims to be an image.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -84,3 +86,21 @@ def suspended_debtors(sandbox: Any) -> list[dict[str, Any]]:
             r["estado"] == "Suspendido" and r["estado_facturas"] != "Pagadas" and r["usuario"]
         ),
     )
+
+
+def keep_billing_rules(case: Any, *, until: date | None = None) -> None:
+    """Give a generated valid case of a billing route the values only the day and data allow.
+
+    JSON Schema cannot say "from today to PAYMENT_PROMISE_MAX_DAYS ahead", "a JPEG, PNG or PDF
+    by its content" or "a payment method WispHub has": positive cases of those routes get such
+    values (the rest of the case stays as generated). ``until`` defaults to tomorrow.
+    """
+    label = case.operation.label
+    if not isinstance(case.body, dict):
+        return
+    zone = time_zone(load_config(environ={})["WISPHUB_TIMEZONE"])
+    today = TenantCalendar(zone).today()
+    if label.endswith("/payment-promises") and "until" in case.body:
+        case.body["until"] = (until or today + timedelta(days=1)).isoformat()
+    if label.endswith("/payment-reports"):
+        case.body.update(receipt=PNG, payment_method_id=9, paid_at=today.isoformat())

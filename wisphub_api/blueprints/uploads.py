@@ -25,8 +25,6 @@ from wisphub_api.services.errors import ReceiptTooLarge
 
 # Room for the form's other fields and the multipart framing, beside the receipt itself.
 FORM_OVERHEAD = 64 * 1024
-# A receipt form has four fields: far fewer parts than werkzeug's default of 1,000.
-MAX_PARTS = 20
 _CHUNK = 64 * 1024
 
 
@@ -54,7 +52,6 @@ def receipt_body_limit(view: Callable[..., Any]) -> Callable[..., Any]:
         if (request.content_length or 0) > limit:
             raise ReceiptTooLarge(receipt_limit)
         request.max_content_length = limit
-        request.max_form_parts = MAX_PARTS
         return view(*args, **kwargs)
 
     return wrapper
