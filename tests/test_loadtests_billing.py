@@ -43,6 +43,7 @@ SAMPLES = {
     ],
     "invoice_list": [[INVOICE], [], {"invoices": []}, [{"invoice_id": 1}]],
     "payment_method_list": [[{"payment_method_id": 7, "name": "Efectivo"}], [], [{"id": 7}]],
+    "no_usernames": [{"code": "invoices_unavailable", "detail": "x"}, {"code": "nothing_owed"}],
 }
 CHECK = r"""
 import json, sys
@@ -125,6 +126,7 @@ def test_billing_checks_pass_good_bodies_and_name_what_is_wrong():
         "invoice list is not a JSON list",
         "invoice 0 lacks issued_on, due_on, total, balance, status, period",
     ]
+    assert results["no_usernames"] == [None, "a 409 other than invoices_unavailable"]
     assert results["payment_method_list"] == [
         None,
         "payment method list is empty",
