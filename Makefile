@@ -37,8 +37,9 @@ sandbox: install ## Start only the WispHub Net sandbox on 127.0.0.1:8001
 test: install-dev ## Run the test suite (the command CI runs)
 	$(PY) -m pytest
 
-lint: install-dev ## Check style (ruff) and types (mypy)
+lint: install-dev ## Check style and formatting (ruff) and types (mypy): what pre-commit runs
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 clean: ## Remove caches and results (keeps .venv/)
