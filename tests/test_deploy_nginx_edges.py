@@ -156,7 +156,9 @@ def test_nginx_edges_unreachable_api_is_json_502(tmp_path):
 def test_nginx_edges_failing_upstream_is_json_503_and_a_stalled_api_json_504(edge, tmp_path):
     _, sandbox, _ = edge
     binary = nginx_or_skip()
-    cold = GunicornServer(tmp_path, _env(sandbox, WARMUP_ON_START="false"), ready_path="/health")
+    # A state directory of its own: truly cold, not warm from the module's server's snapshot.
+    cold_env = _env(sandbox, WARMUP_ON_START="false", STATE_DIR=str(tmp_path / "cold-state"))
+    cold = GunicornServer(tmp_path, cold_env, ready_path="/health")
     nginx = NginxServer(
         tmp_path / "nginx", f"127.0.0.1:{cold.port}", options={"--read-timeout": "1s"}
     )

@@ -35,7 +35,15 @@ ISOLATED_PREFIXES = (
     "WORKER_CONNECTIONS",
     "REQUEST_HEADER_TIMEOUT",
     "GUNICORN_CMD_ARGS",
+    "STATE_",
+    "SHARED_STATE_",
+    "REDIS_",
+    "SNAPSHOT_",
+    "COLD_WAIT_",
 )
+# Times a start is tried again on another port when the one picked was taken meanwhile (a free
+# port is only free until someone else binds it).
+PORT_ATTEMPTS = 3
 
 
 def is_ready(answer: Answer) -> bool:
@@ -64,17 +72,37 @@ class Gunicorn:
         self.stdout_path = log_dir / f"{name}.out.log"
         self.stderr_path = log_dir / f"{name}.err.log"
         base = {k: v for k, v in os.environ.items() if not k.startswith(ISOLATED_PREFIXES)}
-        self.env = {**base, "PORT": str(self.port), **env}
+        # A host's disk of its own (snapshots, embedded store) unless the caller shares one.
+        own_state = {"STATE_DIR": str(log_dir / f"{name}-state")}
+        self.env = {**base, **own_state, "PORT": str(self.port), **env}
         self.process: Any = None
 
     def start(self, wait: bool = True) -> Gunicorn:
         """Start gunicorn; unless ``wait`` is False, wait until ``ready_path`` answers 200."""
         command = [str(BIN / "gunicorn"), "-c", str(self.conf), self.app]
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = start_process(command, env=self.env, stdout=out, stderr=err)
+        for attempt in range(PORT_ATTEMPTS):
+            with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+                self.process = start_process(command, env=self.env, stdout=out, stderr=err)
+            if not self._lost_its_port() or attempt + 1 == PORT_ATTEMPTS:
+                break
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.env["PORT"] = str(self.port)
         if wait:
             self.wait_ready(READY_TIMEOUT_S)
         return self
+
+    def _lost_its_port(self) -> bool:
+        """Tell whether gunicorn exited at once because its port was taken (then stop it)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if "in use" in self.logs():
+                self.stop()
+                return True
+            if self.process.poll() is not None or "Booting worker" in self.logs():
+                return False
+            time.sleep(0.05)
+        return False
 
     def probe(self, path: str) -> Answer | None:
         """GET ``path`` once; None when nothing answers. Raise StackError if gunicorn exited."""
