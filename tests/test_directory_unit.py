@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
 from cachelib import SimpleCache
 
 from tests.support.factories import make_client
-from wisphub_api.services.breaker import CircuitBreaker
-from wisphub_api.services.directory import ClientDirectory, ClientSnapshot, document_key
+from wisphub_api.config import config_for_tests
+from wisphub_api.services.artifact import ArtifactPaths
+from wisphub_api.services.builder import Builder, thread_runner
+from wisphub_api.services.clientview import ClientView
+from wisphub_api.services.datasets import DATASETS
+from wisphub_api.services.directory import ClientDirectory, document_key
 from wisphub_api.services.errors import ClientNotFound
 from wisphub_api.services.snapshots import SnapshotStore
+from wisphub_api.services.writelog import WriteLog
+from wisphub_api.state.guard import Guarded
+from wisphub_api.state.local import LocalStore
 from wisphub_api.upstream.errors import UpstreamUnavailable
+from wisphub_api.upstream.models import Listing
 
 ESPERANZA = make_client(
     7,
@@ -39,7 +52,7 @@ class FakeUpstream:
     def list_clients(self):
         if self.listing_fails:
             raise UpstreamUnavailable("listing down")
-        return tuple(self.clients)
+        return Listing(tuple(self.clients), len(self.clients), time.time())
 
     def find_clients(self, *, cedula=None, telefono=None, id_servicio=None):
         self.lookups += 1
@@ -53,20 +66,26 @@ class FakeUpstream:
 
 
 def make_directory(upstream, backend=None) -> ClientDirectory:
+    """A directory over a fresh state directory, built in process (no background loop)."""
     backend = backend or SimpleCache()
+    root = Path(tempfile.mkdtemp(prefix="directory-unit-"))
+    config = config_for_tests(CIRCUIT_FAILURE_THRESHOLD=100, STATE_DIR=str(root))
+    paths = ArtifactPaths(root, "clients")
+    builder = Builder(config, DATASETS["clients"], paths, upstream=upstream, shared=None)
     store = SnapshotStore(
         "clients",
-        backend=backend,
-        load=upstream.list_clients,
-        build=ClientSnapshot,
+        paths=paths,
+        load=DATASETS["clients"].load,
+        run_build=thread_runner(builder),
         ttl=300,
         stale_max_age=3600,
         refresh_fraction=0.8,
-        breaker=CircuitBreaker(threshold=100),
-        wait_seconds=2,
+        cold_wait=2,
+        failure_threshold=100,
     )
-    store.closed = True  # no background threads in unit tests
-    return ClientDirectory(store, upstream, backend, lookup_ttl=60, not_found_ttl=10)
+    state = Guarded(LocalStore(root / "state.sqlite3"), retry_seconds=5)
+    writes = WriteLog(state, "clients", retention=3600, cap=100)
+    return ClientDirectory(store, upstream, backend, writes, lookup_ttl=60, not_found_ttl=10)
 
 
 def test_cold_lookup_found_is_cached_briefly():
@@ -103,7 +122,7 @@ def test_cold_lookup_not_found_asks_the_directory_before_404():
 
 def test_warm_lookup_prefers_the_active_service_of_a_person():
     directory = make_directory(FakeUpstream([SECOND_SERVICE, ESPERANZA], listing_fails=False))
-    directory.snapshot()
+    directory.listing()  # warm the directory
     assert directory.by_document("1.098.765.432")[0].service_id == 7
     assert directory.by_phone("300-123-4567")[0].service_id == 7
     assert directory.by_phone("311 987 6543")[0].service_id == 7
@@ -123,9 +142,17 @@ def test_document_key_normalises(raw, key):
     assert document_key(raw) == key
 
 
-def test_snapshot_serialises_once_and_indexes_every_phone():
-    snapshot = ClientSnapshot([SECOND_SERVICE, ESPERANZA], fetched_at=0.0)
-    assert [c.service_id for c in snapshot.clients] == [7, 8]
-    assert set(snapshot.by_phone) == {"3001234567", "3119876543"}
-    assert snapshot.listing.body.startswith(b'[{"service_id":7,')
-    assert len(snapshot.listing.etag) == 32
+def test_view_serialises_once_and_indexes_every_phone():
+    view = ClientView.of([SECOND_SERVICE, ESPERANZA])
+    assert list(view.ids) == [7, 8]
+    assert set(view.phones.keys) == {"3001234567", "3119876543"}
+    listing = b"".join(view.listing.plain())
+    assert listing.startswith(b'[{"service_id":7,')
+    assert [c["service_id"] for c in json.loads(listing)] == [7, 8]
+    assert len(view.listing.etag) == 32
+
+
+def test_view_decodes_the_clients_it_was_built_from():
+    view = ClientView.of([SECOND_SERVICE, ESPERANZA])
+    assert view.client(view.position(7)) == ESPERANZA
+    assert view.client(view.position(8)) == SECOND_SERVICE

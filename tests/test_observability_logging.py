@@ -149,7 +149,9 @@ def test_json_formatter_writes_request_fields_and_no_request_id_outside_requests
 
 def test_logging_app_logs_carry_the_request_id(client, capsys):
     capsys.readouterr()
-    client.get("/api/v1/clients/", headers={**AUTH, "X-Request-ID": "corr-9"})
+    # A cold lookup calls WispHub in the request itself (a cold list would build the snapshot
+    # in the builder's thread, whose lines belong to no request).
+    client.get("/api/v1/clients/by-service-id/7", headers={**AUTH, "X-Request-ID": "corr-9"})
     entries = _lines(capsys.readouterr().err)
     assert {e["logger"] for e in entries} >= {"wisphub_api.upstream", "wisphub_api.request"}
     assert {e["request_id"] for e in entries} == {"corr-9"}

@@ -70,9 +70,9 @@ def sample(samples, name: str, **labels: str) -> float:
 
 
 def warm_loads(gunicorn: GunicornServer) -> float:
-    """Return how many client snapshots the workers loaded, as one scrape reports it."""
+    """Return how many client snapshots the workers adopted, as one scrape reports it."""
     return sample(
-        scrape(gunicorn), "wisphub_api_cache_events_total", store="clients", event="refresh_ok"
+        scrape(gunicorn), "wisphub_api_cache_events_total", store="clients", event="load_shared"
     )
 
 
@@ -97,7 +97,7 @@ def test_multiprocess_default_dir_holds_both_workers_files(server):
 
 
 def test_multiprocess_scrape_sums_the_workers(server):
-    # Each worker has its own SimpleCache and loads the snapshot itself: 1 load per worker.
+    # The host builds the snapshot once and each worker adopts it: one adoption per worker.
     wait_for(lambda: warm_loads(server) >= 2, "both workers to load the snapshot")
     assert warm_loads(server) == 2
     for _ in range(REQUESTS):  # a new connection each time, so both workers take some

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import AUTH
 from tests.support.upstream_data import first_row, phone_owner_count, raw_clients
 from wisphub_api.config import config_for_tests
-from wisphub_api.services.wiring import upstream_budget
+from wisphub_api.services.connect import upstream_budget
 from wisphub_api.upstream.phones import split_phones
 from wisphub_api.upstream.transport import api_root
 
@@ -46,6 +46,7 @@ COLD_STATUS = {
     "short_count": 502,
     "forbidden": 502,
     "refused": 503,
+    "rate_limited": 503,
 }
 FAULTS = list(COLD_STATUS)
 # The sandbox drops fields from client rows only: plan answers do not suffer missing_fields.

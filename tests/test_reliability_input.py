@@ -291,3 +291,19 @@ def test_odd_api_key_is_401(client, key):
     response = client.get("/api/v1/clients/", headers={"X-API-Key": key})
     assert response.status_code == 401
     assert response.is_json
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/clients/search?q=a&q=b",
+        "/api/v1/clients/search?q=Esperanza&limit=5&limit=6",
+        "/api/v1/clients/?limit=1&limit=2",
+    ],
+)
+def test_repeated_query_parameter_is_422_not_silently_dropped(client, path):
+    response = client.get(path, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_error"
+    repeated = path.rsplit("&", 1)[1].split("=")[0]
+    assert response.json["errors"] == {repeated: ["Given more than once."]}

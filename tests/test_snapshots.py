@@ -1,65 +1,94 @@
-"""SnapshotStore: single flight, refresh ahead, stale if error, shared between processes."""
+"""SnapshotStore: one build per host, adopted by every store; refresh ahead; stale if error.
+
+Each "process" here is a store of its own over one state directory (the host's disk), with the
+in-process builder; the fake dataset counts the times WispHub would be read.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from cachelib import SimpleCache
 
-from wisphub_api.services.breaker import CircuitBreaker
-from wisphub_api.services.snapshots import SnapshotStore, SnapshotUnavailable
+from tests.support.state import FakeClock
+from wisphub_api.config import config_for_tests
+from wisphub_api.services.artifact import ArtifactPaths, build_lock, read_pointer
+from wisphub_api.services.builder import Builder, thread_runner
+from wisphub_api.services.snapshots import SnapshotLoading, SnapshotStore, SnapshotUnavailable
 from wisphub_api.upstream.errors import UpstreamTimeout, UpstreamUnavailable
 
 TTL = 100.0
 
 
-class Clock:
-    """A wall clock the test moves by hand."""
+class Things:
+    """A dataset whose fetch counts calls, can be slow, and fails on demand."""
 
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
+    name = "things"
+    ttl_setting = "CLIENTS_CACHE_TTL"
 
-    def __call__(self) -> float:
-        return self.now
-
-
-class Loader:
-    """An upstream stand-in that counts calls and fails on demand."""
-
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
         self.calls = 0
-        self.delay = delay
-        self.failing = False
+        self.delay = 0.0
+        self.failure: Exception | None = None
         self._lock = threading.Lock()
 
-    def __call__(self):
+    def fetch(self, upstream, config):
         with self._lock:
             self.calls += 1
             number = self.calls
         time.sleep(self.delay)
-        if self.failing:
-            raise UpstreamUnavailable("down")
-        return ("payload", number)
+        if self.failure is not None:
+            raise self.failure
+        return {"number": number}, self.clock.now
+
+    def encode(self, payload):
+        return json.dumps(payload).encode()
+
+    def decode(self, data):
+        return json.loads(data)
+
+    def sections(self, payload):
+        return {"payload": json.dumps(payload).encode()}
+
+    def load(self, sections, pause):
+        pause()
+        return json.loads(sections["payload"])
 
 
-def make_store(backend=None, loader=None, clock=None, **overrides) -> SnapshotStore:
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1_000_000.0)
+
+
+@pytest.fixture
+def things(clock) -> Things:
+    return Things(clock)
+
+
+def make_store(root: Path, things: Things, clock: FakeClock, **overrides) -> SnapshotStore:
+    config = config_for_tests(
+        CLIENTS_CACHE_TTL=TTL,
+        STALE_MAX_AGE=1000,
+        CIRCUIT_FAILURE_THRESHOLD=2,
+        CIRCUIT_RESET_SECONDS=60,
+    )
+    paths = ArtifactPaths(root, "things")
+    builder = Builder(config, things, paths, upstream=None, shared=None, clock=clock)
     options = dict(
-        ttl=TTL,
-        stale_max_age=1000.0,
-        refresh_fraction=0.8,
-        wait_seconds=5.0,
-        breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock or Clock()),
+        ttl=TTL, stale_max_age=1000.0, refresh_fraction=0.8, cold_wait=5.0, failure_threshold=2
     )
     options.update(overrides)
     return SnapshotStore(
         "things",
-        backend=backend or SimpleCache(),
-        load=loader or Loader(),
-        build=lambda payload, fetched_at: payload,
-        clock=clock or Clock(),
+        paths=paths,
+        load=things.load,
+        run_build=thread_runner(builder),
+        clock=clock,
         **options,
     )
 
@@ -71,224 +100,164 @@ def wait_until(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def test_get_cold_loads_once_then_hits():
-    loader = Loader()
-    store = make_store(loader=loader)
+def test_get_cold_loads_once_then_hits(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
     view, state = store.get()
-    assert (view, state.status) == (("payload", 1), "MISS")
+    assert (view, state.status) == ({"number": 1}, "MISS")
     view, state = store.get()
-    assert (view, state.status, loader.calls) == (("payload", 1), "HIT", 1)
+    assert (view, state.status, things.calls) == ({"number": 1}, "HIT", 1)
 
 
-def test_get_concurrent_cold_requests_cause_one_load():
-    loader = Loader(delay=0.2)
-    store = make_store(loader=loader)
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(lambda _: store.get()[0], range(200)))
-    assert loader.calls == 1
-    assert set(results) == {("payload", 1)}
+def test_get_concurrent_cold_requests_cause_one_load(tmp_path, things, clock):
+    things.delay = 0.2
+    store = make_store(tmp_path, things, clock)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        views = [f.result()[0] for f in [pool.submit(store.get) for _ in range(20)]]
+    assert views == [{"number": 1}] * 20 and things.calls == 1
 
 
-def test_get_after_refresh_point_serves_now_and_refreshes_once_in_background():
-    clock, loader = Clock(), Loader(delay=0.1)
-    store = make_store(loader=loader, clock=clock)
+def test_stores_of_one_host_build_once_and_adopt(tmp_path, things, clock):
+    first, second = make_store(tmp_path, things, clock), make_store(tmp_path, things, clock)
+    events: list[str] = []
+    second.listeners.append(lambda _name, event: events.append(event))
+    first.get()
+    assert second.get()[0] == {"number": 1}
+    assert things.calls == 1 and "load_shared" in events
+
+
+def test_a_store_does_not_build_while_another_process_holds_the_lock(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock, cold_wait=0.3)
+    with build_lock(ArtifactPaths(tmp_path, "things")) as held:
+        assert held is not None  # "another process" builds
+        with pytest.raises(SnapshotLoading) as loading:
+            store.get()
+    assert things.calls == 0
+    assert loading.value.retry_after >= 0.3
+
+
+def test_get_after_refresh_point_serves_now_and_refreshes_once_in_background(
+    tmp_path, things, clock
+):
+    store = make_store(tmp_path, things, clock)
     store.get()
-    clock.now += TTL * 0.85
-    states = [store.get()[1].status for _ in range(20)]
-    assert states == ["HIT"] * 20  # nobody waited for the refresh
-    wait_until(lambda: store.get()[0] == ("payload", 2))
-    assert loader.calls == 2
-
-
-def test_refresh_if_due_refreshes_once_per_ttl():
-    clock, loader = Clock(), Loader()
-    store = make_store(loader=loader, clock=clock)
-    for _ in range(5):  # five TTLs, the loop ticking ten times in each
-        for _ in range(10):
-            store.refresh_if_due()
-            clock.now += TTL / 10
-    # The first load, then one each time the snapshot reaches 0.8 TTL: at 80, 160, ... 480.
-    assert loader.calls == 1 + int(5 * TTL // (0.8 * TTL))
-
-
-def test_get_past_ttl_with_upstream_failing_serves_stale():
-    clock, loader = Clock(), Loader()
-    store = make_store(loader=loader, clock=clock)
-    store.get()
-    loader.failing = True
-    clock.now += TTL * 3
+    clock.now += 85  # past refresh_after (80), within the TTL
     view, state = store.get()
-    assert (view, state.status) == (("payload", 1), "STALE")
-    assert state.age == pytest.approx(TTL * 3)
-
-
-def test_get_past_stale_max_age_raises_instead_of_serving_old_data():
-    clock, loader = Clock(), Loader()
-    store = make_store(loader=loader, clock=clock, stale_max_age=500.0)
-    store.get()
-    loader.failing = True
-    clock.now += 501
-    with pytest.raises(UpstreamUnavailable):
+    assert (view, state.status) == ({"number": 1}, "HIT")
+    wait_until(lambda: store.peek()[0] == {"number": 2})
+    for _ in range(10):
         store.get()
+    assert things.calls == 2
 
 
-def test_failed_cold_load_stores_nothing():
-    backend, loader = SimpleCache(), Loader()
-    loader.failing = True
-    store = make_store(backend=backend, loader=loader)
-    with pytest.raises(UpstreamUnavailable):
-        store.get()
-    assert backend.get("things:meta") is None
+def test_tick_refreshes_only_when_due(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
+    store.get()
+    for _ in range(5):
+        store.tick()
+    assert things.calls == 1
+    clock.now += 81
+    store.tick()
+    store.tick()
+    assert things.calls == 2
+
+
+def test_past_ttl_with_upstream_failing_serves_stale(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
+    store.get()
+    things.failure = UpstreamUnavailable("down")
+    clock.now += 150
+    store.tick()
+    view, state = store.get()
+    assert (view, state.status) == ({"number": 1}, "STALE")
+    assert state.age == pytest.approx(150)
+
+
+def test_past_stale_max_age_old_data_is_not_served(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
+    store.get()
+    things.failure = UpstreamTimeout("stalled")
+    clock.now += 1001
     assert store.peek() is None
-    loader.failing = False
-    assert store.get()[0] == ("payload", 2)  # the failure was not remembered as data
+    with pytest.raises(UpstreamTimeout):
+        store.get()
 
 
-def test_breaker_opens_after_threshold_and_stops_calling_upstream():
-    clock, loader = Clock(), Loader()
-    loader.failing = True
-    store = make_store(
-        loader=loader,
-        clock=clock,
-        breaker=CircuitBreaker(threshold=2, reset_seconds=60, clock=clock),
-    )
+def test_failed_cold_load_stores_nothing_and_answers_its_error(tmp_path, things, clock):
+    things.failure = UpstreamTimeout("stalled")
+    store = make_store(tmp_path, things, clock)
+    with pytest.raises(UpstreamTimeout):
+        store.get()
+    assert read_pointer(ArtifactPaths(tmp_path, "things")) is None
+    things.failure = None
+    assert store.get()[0] == {"number": 2}
+
+
+def test_backoff_after_failures_stops_calling_upstream(tmp_path, things, clock):
+    things.failure = UpstreamUnavailable("down")
+    store = make_store(tmp_path, things, clock)
     for _ in range(2):
         with pytest.raises(UpstreamUnavailable):
             store.get()
-    with pytest.raises(SnapshotUnavailable) as raised:
+    calls = things.calls
+    with pytest.raises(SnapshotUnavailable) as refused:
         store.get()
-    assert loader.calls == 2
-    assert 0 < raised.value.retry_after <= 60
-    clock.now += 61  # half-open: one probe goes through and closes the circuit
-    loader.failing = False
-    assert store.get()[0] == ("payload", 3)
-    assert store.breaker.state == "closed"
+    assert things.calls == calls == 2
+    assert 48 <= refused.value.retry_after <= 60  # the reset pause, with jitter
+    assert store.status()["circuit"] == "open"
+    clock.now += 61
+    things.failure = None
+    assert store.get()[0] == {"number": 3}
+    assert store.status()["circuit"] == "closed"
 
 
-def test_two_processes_sharing_a_backend_load_once():
-    backend, clock = SimpleCache(), Clock()
-    first_loader, second_loader = Loader(), Loader()
-    first = make_store(backend=backend, loader=first_loader, clock=clock)
-    second = make_store(backend=backend, loader=second_loader, clock=clock)
-    first.get()
-    view, state = second.get()
-    assert view == ("payload", 1)
-    assert state.status == "HIT"
-    assert (first_loader.calls, second_loader.calls) == (1, 0)
-
-
-def test_process_waits_for_the_lock_holder_instead_of_loading():
-    backend, clock = SimpleCache(), Clock()
-    slow, other = Loader(delay=0.3), Loader()
-    leader = make_store(backend=backend, loader=slow, clock=clock)
-    follower = make_store(backend=backend, loader=other, clock=clock)
-    thread = threading.Thread(target=leader.get)
-    thread.start()
-    wait_until(lambda: backend.get("things:lock") is not None)
-    assert follower.get()[0] == ("payload", 1)
-    thread.join()
-    assert other.calls == 0
-
-
-def test_waiting_for_a_lock_holder_that_never_stores_times_out():
-    backend = SimpleCache()
-    backend.add("things:lock", "someone-else", timeout=60)
-    store = make_store(backend=backend, wait_seconds=0.3)
+def test_cold_wait_is_bounded(tmp_path, things, clock):
+    things.delay = 1.0
+    store = make_store(tmp_path, things, clock, cold_wait=0.2)
     started = time.monotonic()
-    with pytest.raises(UpstreamTimeout):
+    with pytest.raises(SnapshotLoading):
         store.get()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 0.9  # the build goes on; the request does not wait
+    wait_until(lambda: store.current() is not None)
 
 
-def test_replace_publishes_a_new_version_to_other_processes():
-    backend, clock = SimpleCache(), Clock()
-    first = make_store(backend=backend, clock=clock)
-    second = make_store(backend=backend, clock=clock)
-    first.get()
-    second.get()
-    first.replace(("payload", "edited"))
-    assert second.get()[0] == ("payload", "edited")
+def test_a_restart_serves_the_snapshot_on_disk_at_once(tmp_path, things, clock):
+    make_store(tmp_path, things, clock).get()
+    clock.now += 500
+    restarted = make_store(tmp_path, things, clock)
+    assert restarted.peek() is None
+    restarted.open()
+    view, state = restarted.peek()
+    assert (view, state.status, state.age) == ({"number": 1}, "STALE", 500)
+    assert things.calls == 1  # nothing was read from WispHub to serve it
 
 
-def test_replace_deletes_the_previous_payload():
-    backend = SimpleCache()
-    store = make_store(backend=backend)
+def test_a_damaged_snapshot_is_not_adopted(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
     store.get()
-    old_version = backend.get("things:meta")["version"]
-    store.replace(("payload", "edited"))
-    assert backend.get(f"things:data:{old_version}") is None
+    other = make_store(tmp_path, things, clock)
+    pointer = read_pointer(ArtifactPaths(tmp_path, "things"))
+    (tmp_path / pointer.file).write_bytes(b"garbage")
+    other.open()
+    assert other.peek() is None
 
 
-def test_peek_on_cold_store_does_not_call_upstream():
-    loader = Loader()
-    store = make_store(loader=loader)
+def test_peek_never_loads(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
     assert store.peek() is None
-    assert loader.calls == 0
+    time.sleep(0.1)
+    assert things.calls == 0
 
 
-def test_status_reports_warmth_age_and_circuit():
-    clock = Clock()
-    store = make_store(clock=clock)
+def test_status_reports_warmth_age_source_and_circuit(tmp_path, things, clock):
+    store = make_store(tmp_path, things, clock)
     assert store.status()["warm"] is False
     store.get()
-    clock.now += 12.5
+    clock.now += 30
     status = store.status()
-    assert status["warm"] is True
-    assert status["age_seconds"] == 12.5
-    assert status["fresh"] is True
-    assert status["circuit"] == "closed"
-
-
-class CountingCache(SimpleCache):
-    """A shared cache that counts the reads of each key."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads: dict[str, int] = {}
-
-    def get(self, key):
-        self.reads[key] = self.reads.get(key, 0) + 1
-        return super().get(key)
-
-
-def test_warm_requests_read_only_the_small_meta_record():
-    backend = CountingCache()
-    store = make_store(backend=backend)
-    store.get()
-    backend.reads.clear()
-    for _ in range(100):
-        store.get()
-    data_reads = sum(n for key, n in backend.reads.items() if ":data:" in key)
-    assert data_reads == 0  # the payload is never unpickled again while the version holds
-    assert backend.reads["things:meta"] == 100
-
-
-def test_new_shared_version_is_read_once_per_process():
-    backend, clock = CountingCache(), Clock()
-    writer = make_store(backend=backend, clock=clock)
-    reader = make_store(backend=backend, clock=clock)
-    writer.get()
-    reader.get()
-    writer.replace(("payload", "edited"))
-    backend.reads.clear()
-    for _ in range(50):
-        assert reader.get()[0] == ("payload", "edited")
-    assert sum(n for key, n in backend.reads.items() if ":data:" in key) == 1
-
-
-def test_no_refresh_while_our_view_of_a_fresh_shared_version_is_still_building():
-    backend, clock = SimpleCache(), Clock()
-    writer_loader, reader_loader = Loader(), Loader()
-    writer = make_store(backend=backend, loader=writer_loader, clock=clock)
-    reader = make_store(backend=backend, loader=reader_loader, clock=clock)
-    writer.get()
-    reader.get()
-    clock.now += TTL * 0.9
-    writer.refresh_if_due()  # the writer stores a fresh version
-    assert writer_loader.calls == 2
-    assert reader._adopt_lock.acquire()  # as if another request were building that view
-    try:
-        reader.refresh_if_due()
-    finally:
-        reader._adopt_lock.release()
-    assert reader_loader.calls == 0  # it never fetched: the shared version is fresh
+    assert status["warm"] is True and status["fresh"] is True
+    assert status["age_seconds"] == pytest.approx(30)
+    assert (status["source"], status["circuit"], status["last_error"]) == (
+        "upstream",
+        "closed",
+        None,
+    )

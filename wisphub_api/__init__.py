@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_services(app)
     observability.init_app(app)  # after the services, so their cache and upstream calls count
     register_blueprints(app, api)
+    extensions.start_services(app)
     return app
 
 

@@ -62,6 +62,8 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "CIRCUIT_FAILURE_THRESHOLD": (int, "3"),
     "CIRCUIT_RESET_SECONDS": (float, "30"),
     "WARMUP_ON_START": (_bool, "true"),
+    "COLD_WAIT_SECONDS": (float, "10"),
+    "SNAPSHOT_BUILDER": (str.strip, "auto"),
     # Shared state: Redis when CACHE_REDIS_URL is set, else an SQLite file under STATE_DIR.
     "STATE_DIR": (str.strip, ""),
     "REDIS_SOCKET_TIMEOUT": (float, "0.05"),
@@ -98,6 +100,11 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "LOG_LEVEL": (str.upper, "INFO"),
     "TRUSTED_PROXY_COUNT": (int, "0"),
 }
+
+
+def setting_names() -> tuple[str, ...]:
+    """Return the name of every setting this module reads."""
+    return tuple(_SETTINGS)
 
 
 def load_config(environ: Mapping[str, str] | None = None, env_file: str | None = ".env") -> dict:
@@ -158,6 +165,10 @@ def validate_config(config: Mapping[str, Any]) -> None:
     ):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
+    if config["SNAPSHOT_BUILDER"] not in {"auto", "process", "thread"}:
+        raise ConfigError("SNAPSHOT_BUILDER must be auto, process or thread")
+    if config["COLD_WAIT_SECONDS"] < 0:
+        raise ConfigError("COLD_WAIT_SECONDS must not be negative")
     if not 0 < config["REFRESH_AHEAD_FRACTION"] < 1:
         raise ConfigError("REFRESH_AHEAD_FRACTION must be between 0 and 1")
     _validate_support(config)

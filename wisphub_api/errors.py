@@ -41,6 +41,7 @@ from wisphub_api.services.errors import (
     WritesUnavailable,
     ZoneNotFound,
 )
+from wisphub_api.services.snapshots import SnapshotLoading, SnapshotUnavailable
 from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.errors import (
     UpstreamAuthError,
@@ -165,6 +166,14 @@ ANSWERS: dict[type[Exception], Answer] = {
     UpstreamRefused: Answer(502, "upstream_refused", "WispHub Net refused the request."),
     SharedStateUnavailable: Answer(
         503, "shared_state_unavailable", "A store this service needs is unavailable; retry later."
+    ),
+    SnapshotLoading: Answer(
+        503,
+        "data_loading",
+        "The data is still being loaded from WispHub Net; retry after Retry-After.",
+    ),
+    SnapshotUnavailable: Answer(
+        503, "upstream_unavailable", "WispHub Net is failing; retry after Retry-After."
     ),
     UpstreamTimeout: Answer(504, "upstream_timeout", "WispHub Net did not answer in time."),
     UpstreamRateLimited: Answer(

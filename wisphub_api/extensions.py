@@ -52,11 +52,21 @@ def init_services(app: Flask) -> Services:
 
     with app.app_context():
         backend = cache.cache  # the cachelib backend, usable outside a request
-    services = build_services(app.config, backend, app.extensions[STATE_KEY].store)
+    state = app.extensions[STATE_KEY]
+    services = build_services(app.config, backend, state.store, state.redis)
     app.extensions[SERVICES_KEY] = services
+    return services
+
+
+def start_services(app: Flask) -> None:
+    """Serve what the host already has, and (with WARMUP_ON_START) keep it fresh.
+
+    Called last in ``create_app``, once the metrics listen to the services' events.
+    """
+    services = services_of(app)
+    services.open()
     if app.config["WARMUP_ON_START"]:
         services.start_background()
-    return services
 
 
 def services_of(app: Flask) -> Services:

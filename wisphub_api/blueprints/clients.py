@@ -5,33 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
+from marshmallow import RAISE
 
 from wisphub_api.blueprints.common import (
-    cached_body,
+    bytes_answer,
     documents_errors,
-    json_answer,
     no_query_parameters,
+    prepared_answer,
 )
 from wisphub_api.blueprints.idempotency import idempotent
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
-from wisphub_api.schemas.clients import ClientSchema, ClientUpdateSchema
+from wisphub_api.schemas.clients import (
+    LIST_HEADERS,
+    MAX_PAGE,
+    ClientSchema,
+    ClientUpdateSchema,
+    ListQuerySchema,
+)
 
 bp = Blueprint("clients", __name__, description="Look up the ISP's subscribers.")
 
 
 @bp.get("/", strict_slashes=False)
-@bp.response(200, ClientSchema(many=True))
+@bp.arguments(ListQuerySchema, location="query", unknown=RAISE)
+@bp.response(200, ClientSchema(many=True), headers=LIST_HEADERS)
 @documents_errors(bp, 422)
-@no_query_parameters
-def list_clients() -> Response:
-    """List every client.
+def list_clients(args: dict[str, Any]) -> Response:
+    """List every client, or one page of them (``limit`` and ``offset``, in service-id order).
 
-    Served from the cached snapshot, pre-serialised once per snapshot; send ``If-None-Match``
-    with the last ``ETag`` to get a 304 when nothing changed.
+    Served from the cached snapshot, prepared once per snapshot; ``X-Total-Count`` gives the
+    number of clients. Send ``If-None-Match`` with the last ``ETag`` (each page has its own) to
+    get a 304 when nothing changed.
     """
-    snapshot, state = current_services().directory.snapshot()
-    return cached_body(snapshot.listing, state)
+    listing, state = current_services().directory.listing()
+    if "limit" not in args and "offset" not in args:
+        response = prepared_answer(listing.plain(), listing.gzipped(), listing.etag, state)
+    else:
+        offset, limit = args.get("offset", 0), args.get("limit", MAX_PAGE)
+        body, gzipped = listing.page_answer(offset, limit)
+        etag = f"{listing.etag}-{offset}-{limit}"
+        response = prepared_answer([body], [gzipped], etag, state)
+    response.headers["X-Total-Count"] = str(listing.count)
+    return response
 
 
 @bp.get("/by-document/<string(maxlength=40):document>")
@@ -40,8 +56,8 @@ def list_clients() -> Response:
 @no_query_parameters
 def get_by_document(document: str) -> Response:
     """Find the client holding an identity document (its active service first)."""
-    client, state = current_services().directory.by_document(document)
-    return json_answer(client.to_public(), state)
+    found, state = current_services().directory.find_by_document(document)
+    return bytes_answer(found.body, state)
 
 
 @bp.get("/by-phone/<string(maxlength=60):phone>")
@@ -50,8 +66,8 @@ def get_by_document(document: str) -> Response:
 @no_query_parameters
 def get_by_phone(phone: str) -> Response:
     """Find the client reachable at a phone number (spaces, dashes and +57 accepted)."""
-    client, state = current_services().directory.by_phone(phone)
-    return json_answer(client.to_public(), state)
+    found, state = current_services().directory.find_by_phone(phone)
+    return bytes_answer(found.body, state)
 
 
 @bp.get("/by-service-id/<service_id:service_id>")
@@ -60,8 +76,8 @@ def get_by_phone(phone: str) -> Response:
 @no_query_parameters
 def get_by_service_id(service_id: int) -> Response:
     """Find the client of one service."""
-    client, state = current_services().directory.by_service_id(service_id)
-    return json_answer(client.to_public(), state)
+    found, state = current_services().directory.find_by_service_id(service_id)
+    return bytes_answer(found.body, state)
 
 
 @bp.put("/<service_id:service_id>")

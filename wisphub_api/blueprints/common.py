@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -28,17 +28,30 @@ def with_cache_headers(response: Response, state: CacheState) -> Response:
 
 def cached_body(prepared: PreparedJson, state: CacheState) -> Response:
     """Answer a prepared JSON body (gzipped when accepted) with its ETag; 304 if unchanged."""
+    return prepared_answer([prepared.body], [prepared.gzipped], prepared.etag, state)
+
+
+def prepared_answer(
+    plain: Sequence[bytes], gzipped: Sequence[bytes], etag: str, state: CacheState
+) -> Response:
+    """Answer bytes prepared in advance, in pieces, gzipped when accepted; 304 if unchanged."""
     if request.accept_encodings["gzip"]:
-        response = Response(prepared.gzipped, mimetype="application/json")
+        response = Response(gzipped, mimetype="application/json")
         response.headers["Content-Encoding"] = "gzip"
-        response.set_etag(prepared.etag + "-gzip")  # each representation has its own tag
+        response.set_etag(etag + "-gzip")  # each representation has its own tag
     else:
-        response = Response(prepared.body, mimetype="application/json")
-        response.set_etag(prepared.etag)
+        response = Response(plain, mimetype="application/json")
+        response.set_etag(etag)
+    response.headers["Content-Length"] = str(sum(map(len, response.response)))
     response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = LIST_CACHE_CONTROL
     response.make_conditional(request)
     return with_cache_headers(response, state)
+
+
+def bytes_answer(body: bytes, state: CacheState) -> Response:
+    """Answer JSON bytes taken from the snapshot as they are, with the cache headers."""
+    return with_cache_headers(Response(body, mimetype="application/json"), state)
 
 
 def json_answer(data: Any, state: CacheState, status: int = 200) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from marshmallow import RAISE
 
-from wisphub_api.blueprints.common import documents_errors, json_answer
+from wisphub_api.blueprints.common import bytes_answer, documents_errors
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
 from wisphub_api.schemas.clients import ClientSchema
@@ -27,6 +27,5 @@ def search_clients(args: dict[str, Any]) -> Response:
     more is forgiven. Exact document or phone matches come first, then whole-name matches,
     then partial ones.
     """
-    snapshot, state = current_services().directory.snapshot()
-    found = snapshot.search(args["q"], args["limit"])
-    return json_answer([snapshot.public[c.service_id] for c in found], state)
+    body, state = current_services().directory.search(args["q"], args["limit"])
+    return bytes_answer(body, state)

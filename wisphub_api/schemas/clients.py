@@ -66,3 +66,28 @@ class ClientUpdateSchema(Schema):
         """Refuse an update that changes nothing."""
         if not data:
             raise ValidationError("At least one field is required.", "_schema")
+
+
+# Largest page of the client list; larger ones would be the whole list in slow motion.
+MAX_PAGE = 1000
+
+LIST_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many clients there are (all pages).",
+        "schema": {"type": "integer"},
+    },
+    "ETag": {"description": "Tag of this answer (this page).", "schema": {"type": "string"}},
+}
+
+
+class ListQuerySchema(Schema):
+    """The optional paging of ``GET /clients/``: without it, the whole list."""
+
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": f"Clients per page (1-{MAX_PAGE})."},
+    )
+    offset = fields.Integer(
+        validate=validate.Range(min=0, max=10_000_000),
+        metadata={"description": "Clients to skip, in service-id order (default 0)."},
+    )

@@ -1,33 +1,45 @@
-"""The client directory: every client of the ISP as one snapshot, with its lookup indexes."""
+"""The client directory: the snapshot of every client, with the writes laid over it.
+
+Reads come from the worker's ``ClientView`` (see ``clientview``) — or, before any snapshot exists,
+from one filtered WispHub call per lookup, kept briefly. Writes that WispHub accepted (a profile
+update, a payment promise that reactivates a service) are appended to the shared ``clients``
+write log; every worker lays them over its snapshot at once (the writer) or within
+STATE_POLL_SECONDS (the others), for lookups, search, resolve and the list alike, until a
+snapshot read from WispHub well after the write arrives. A refresh that started before a write
+therefore never hides it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import logging
-import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from wisphub_api.services.errors import ClientNotFound
-from wisphub_api.services.prepared import PreparedJson
-from wisphub_api.services.search import SearchIndex
-from wisphub_api.services.snapshots import CacheState, SnapshotStore
+from wisphub_api.services.clientview import ClientView, client_json, document_key
+from wisphub_api.services.errors import ClientNotFound, WritesUnavailable
+from wisphub_api.services.listing import Listing
+from wisphub_api.services.search import MatchKind, SearchIndex
+from wisphub_api.services.snapshots import CacheState, SnapshotStore, SnapshotUnavailable
+from wisphub_api.services.writelog import Entry, WriteLog
+from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.client import WispHubClient
 from wisphub_api.upstream.errors import UpstreamError
 from wisphub_api.upstream.models import Client
 from wisphub_api.upstream.phones import normalize_phone, split_phones
 
+__all__ = ["ClientDirectory", "ClientView", "document_key", "profile_changes"]
+
 logger = logging.getLogger("wisphub_api.directory")
 
-_DOCUMENT_JUNK = re.compile(r"[^0-9A-Za-z]")
-
-
-def document_key(document: str | None) -> str | None:
-    """Return the comparable form of an identity document (no dots, dashes or spaces)."""
-    key = _DOCUMENT_JUNK.sub("", document or "").upper()
-    return key or None
+# A write stays laid over snapshots read up to this long after it: WispHub's own derived states
+# lag a write by tens of seconds, so a listing started just after it may not show it yet.
+OVERLAY_GRACE_SECONDS = 60.0
+_CLIENT_FIELDS = tuple(field.name for field in dataclasses.fields(Client))
 
 
 def _lookup_key(kind: str, key: str) -> str:
@@ -40,94 +52,206 @@ def _preferred(clients: Iterable[Client]) -> list[Client]:
     return sorted(clients, key=lambda c: (c.service_status != "Activo", c.service_id))
 
 
-class ClientSnapshot:
-    """An immutable view of all clients: indexes, search, and the list answer pre-serialised."""
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A client as a write left it, and when WispHub accepted the write."""
 
-    def __init__(self, clients: Iterable[Client], fetched_at: float) -> None:
-        self.clients: tuple[Client, ...] = tuple(sorted(clients, key=lambda c: c.service_id))
-        self.fetched_at = fetched_at
-        self.by_id: dict[int, Client] = {c.service_id: c for c in self.clients}
-        by_document: dict[str, list[Client]] = defaultdict(list)
-        by_phone: dict[str, list[Client]] = defaultdict(list)
-        for client in self.clients:
-            key = document_key(client.document)
-            if key:
-                by_document[key].append(client)
-            for phone in client.phones:
-                by_phone[phone].append(client)
-        self.by_document = {k: _preferred(v) for k, v in by_document.items()}
-        self.by_phone = {k: _preferred(v) for k, v in by_phone.items()}
-        self.public: dict[int, dict[str, Any]] = {c.service_id: c.to_public() for c in self.clients}
-        self.listing = PreparedJson.of([self.public[c.service_id] for c in self.clients])
-        self.index = SearchIndex.build(self.clients)
+    client: Client
+    written_at: float
+    body: bytes
 
-    def __len__(self) -> int:
-        return len(self.clients)
 
-    def search(self, query: str, limit: int) -> list[Client]:
-        """Return the clients that best match ``query``, best first."""
-        return self.index.search(query, limit)
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A client a lookup found, with its JSON answer."""
 
-    def with_client(self, client: Client) -> tuple[Client, ...]:
-        """Return the payload of this snapshot with ``client`` added or replaced."""
-        others = [c for c in self.clients if c.service_id != client.service_id]
-        return (*others, client)
+    client: Client
+    body: bytes
+
+
+class _Overlay:
+    """The writes laid over one snapshot: by id, as a small search index, and in the list."""
+
+    def __init__(self, view: ClientView, writes: Sequence[Written]) -> None:
+        self.view = view
+        self.by_id = {w.client.service_id: w for w in writes}
+        self.index = SearchIndex.build([w.client for w in writes])
+        self.clients = sorted((w.client for w in writes), key=lambda c: c.service_id)
+        self._listing: Listing | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def listing(self) -> Listing:
+        """Return the snapshot's list with the written clients in it (built once)."""
+        with self._lock:
+            if self._listing is None:
+                changes = {i: w.body for i, w in self.by_id.items()}
+                self._listing = self.view.listing.patched(changes)
+            return self._listing
 
 
 class ClientDirectory:
-    """Answer client lookups from the snapshot, or from one filtered upstream call when cold."""
+    """Answer client lookups from the snapshot and the writes laid over it."""
 
     def __init__(
         self,
-        store: SnapshotStore[ClientSnapshot],
+        store: SnapshotStore[ClientView],
         upstream: WispHubClient,
         backend: Any,
+        writes: WriteLog,
         *,
         lookup_ttl: int,
         not_found_ttl: int,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.upstream = upstream
         self._backend = backend
+        self.writes = writes
         self.lookup_ttl = lookup_ttl
         self.not_found_ttl = not_found_ttl
+        self._clock = clock
+        self._written: dict[int, Written] = {}
+        self._overlays: dict[int, _Overlay] = {}  # id(view) -> overlay of the current writes
+        self._lock = threading.Lock()
+        writes.subscribers.append(self._take_writes)
 
-    def snapshot(self) -> tuple[ClientSnapshot, CacheState]:
-        """Return the whole directory, loading it when cold."""
-        return self.store.get()
+    # -- the writes ------------------------------------------------------------------------
+    def _take_writes(self, entries: list[Entry]) -> None:
+        """Lay writes recorded by any worker over the snapshots (the write log's subscriber)."""
+        taken = []
+        for entry in entries:
+            values = dict(zip(_CLIENT_FIELDS, entry["client"], strict=True))
+            values["phones"] = tuple(values["phones"])
+            client = Client(**values)
+            taken.append(Written(client, float(entry["written_at"]), client_json(client)))
+        with self._lock:
+            for written in taken:
+                known = self._written.get(written.client.service_id)
+                if known is None or known.written_at <= written.written_at:
+                    self._written[written.client.service_id] = written
+            self._overlays.clear()
+        for written in taken:
+            self._backend.delete(_lookup_key("service id", str(written.client.service_id)))
 
+    def _overlay(self, view: ClientView, fetched_at: float) -> _Overlay:
+        """Return the writes that a snapshot read at ``fetched_at`` may not show yet."""
+        with self._lock:
+            overlay = self._overlays.get(id(view))
+            if overlay is None or overlay.view is not view:
+                live = [
+                    w
+                    for w in self._written.values()
+                    if w.written_at + OVERLAY_GRACE_SECONDS > fetched_at
+                ]
+                self._overlays = {id(view): _Overlay(view, live)}
+                overlay = self._overlays[id(view)]
+            return overlay
+
+    def _current(self, *, wait: bool) -> tuple[ClientView, _Overlay, CacheState] | None:
+        found = self.store.get() if wait else self.store.current()
+        if found is None:
+            return None
+        view, state = found
+        return view, self._overlay(view, self._clock() - state.age), state
+
+    # -- whole-directory answers -------------------------------------------------------------
+    def listing(self) -> tuple[Listing, CacheState]:
+        """Return the list of every client, loading the snapshot when cold."""
+        current = self._current(wait=True)
+        assert current is not None  # get() raises rather than answer nothing
+        _, overlay, state = current
+        return overlay.listing, state
+
+    def search(self, query: str, limit: int) -> tuple[bytes, CacheState]:
+        """Return the JSON array of the clients that best match ``query``, best first."""
+        current = self._current(wait=True)
+        assert current is not None
+        view, overlay, state = current
+        hits: list[tuple[MatchKind, int, bytes]] = []
+        for service_id, kind in view.search(query, limit + len(overlay.by_id)):
+            if service_id not in overlay.by_id:
+                position = view.position(service_id)
+                assert position is not None
+                hits.append((kind, service_id, view.body(position)))
+        for position, kind in overlay.index.search_scored(query, limit):
+            written = overlay.by_id[overlay.clients[position].service_id]
+            hits.append((kind, written.client.service_id, written.body))
+        if overlay.by_id:
+            hits.sort(key=lambda hit: (hit[0], hit[1]))
+        return b"[" + b",".join(body for _, _, body in hits[:limit]) + b"]", state
+
+    def candidates(self, claims: Mapping[str, Any], tolerance: float) -> list[Client]:
+        """Return clients that may match resolve ``claims`` (a superset; judged by the caller)."""
+        current = self._current(wait=True)
+        assert current is not None
+        view, overlay, _ = current
+        found = [view.client(p) for p in view.resolve_candidates(dict(claims), tolerance)]
+        found = [c for c in found if c.service_id not in overlay.by_id]
+        return found + [w.client for w in overlay.by_id.values()]
+
+    def state(self) -> CacheState:
+        """Return how the snapshot is served now (for answers computed from it)."""
+        current = self._current(wait=True)
+        assert current is not None
+        return current[2]
+
+    # -- lookups ----------------------------------------------------------------------------
     def by_service_id(self, service_id: int) -> tuple[Client, CacheState]:
         """Return the client of one service."""
-        return self._lookup(
-            "service_id",
-            str(service_id),
-            lambda snap: [c for c in [snap.by_id.get(service_id)] if c],
-            lambda: self.upstream.find_clients(id_servicio=service_id),
-        )
+        found, state = self.find_by_service_id(service_id)
+        return found.client, state
 
     def by_document(self, document: str) -> tuple[Client, CacheState]:
         """Return the client holding an identity document (its active service first)."""
+        found, state = self.find_by_document(document)
+        return found.client, state
+
+    def by_phone(self, phone: str) -> tuple[Client, CacheState]:
+        """Return the client reachable at a phone number, in any of its spellings."""
+        found, state = self.find_by_phone(phone)
+        return found.client, state
+
+    def find_by_service_id(self, service_id: int) -> tuple[Found, CacheState]:
+        """Return the client of one service and its JSON answer."""
+
+        def in_view(view: ClientView) -> list[int]:
+            position = view.position(service_id)
+            return [] if position is None else [position]
+
+        return self._lookup(
+            "service id",
+            str(service_id),
+            in_view,
+            lambda client: client.service_id == service_id,
+            lambda: self.upstream.find_clients(id_servicio=service_id),
+        )
+
+    def find_by_document(self, document: str) -> tuple[Found, CacheState]:
+        """Return the client holding an identity document, and its JSON answer."""
         key = document_key(document)
         if key is None:
             raise ClientNotFound("document")
         return self._lookup(
             "document",
             key,
-            lambda snap: snap.by_document.get(key, []),
+            lambda view: view.by_document(key),
+            lambda client: document_key(client.document) == key,
             lambda: [
                 c for c in self.upstream.find_clients(cedula=key) if document_key(c.document) == key
             ],
         )
 
-    def by_phone(self, phone: str) -> tuple[Client, CacheState]:
-        """Return the client reachable at a phone number, in any of its spellings."""
+    def find_by_phone(self, phone: str) -> tuple[Found, CacheState]:
+        """Return the client reachable at a phone number, and its JSON answer."""
         key = normalize_phone(phone)
         if key is None:
             raise ClientNotFound("phone")
         return self._lookup(
             "phone",
             key,
-            lambda snap: snap.by_phone.get(key, []),
+            lambda view: view.by_phone(key),
+            lambda client: key in client.phones,
             lambda: [c for c in self.upstream.find_clients(telefono=key) if key in c.phones],
         )
 
@@ -135,40 +259,73 @@ class ClientDirectory:
         self,
         kind: str,
         key: str,
-        from_snapshot: Callable[[ClientSnapshot], list[Client]],
+        in_view: Callable[[ClientView], list[int]],
+        matches: Callable[[Client], bool],
         from_upstream: Callable[[], list[Client]],
-    ) -> tuple[Client, CacheState]:
-        current = self.store.current()
+    ) -> tuple[Found, CacheState]:
+        current = self._current(wait=False)
         if current is None:
+            recorded = [w.client for w in self._written.values() if matches(w.client)]
+            if recorded:
+                first = _preferred(recorded)[0]
+                return Found(first, client_json(first)), CacheState("HIT", 0.0)
             found = self._lookup_upstream(kind, key, from_upstream)
             if found is not None:
                 return found
             # WispHub's filters are exact on free text ("+57 300…" is not "300…"): before
             # answering 404, ask the complete directory.
-            current = self.store.get()
-        snapshot, state = current
-        matches = from_snapshot(snapshot)
-        if not matches:
+            current = self._current(wait=True)
+            assert current is not None
+        view, overlay, state = current
+        positions = in_view(view)
+        if not overlay.by_id:
+            if not positions:
+                raise ClientNotFound(kind)
+            return Found(view.client(positions[0]), view.body(positions[0])), state
+        candidates = [view.client(p) for p in positions]
+        candidates = [c for c in candidates if c.service_id not in overlay.by_id]
+        candidates += [w.client for w in overlay.by_id.values() if matches(w.client)]
+        if not candidates:
             raise ClientNotFound(kind)
-        return matches[0], state
+        first = _preferred(candidates)[0]
+        written = overlay.by_id.get(first.service_id)
+        if written is not None:
+            return Found(first, written.body), state
+        position = view.position(first.service_id)
+        assert position is not None
+        return Found(first, view.body(position)), state
 
     def _lookup_upstream(
         self, kind: str, key: str, fetch: Callable[[], list[Client]]
-    ) -> tuple[Client, CacheState] | None:
+    ) -> tuple[Found, CacheState] | None:
         """Ask upstream with one filtered call, cached briefly; None when it finds nobody."""
         cache_key = _lookup_key(kind, key)
         cached = self._backend.get(cache_key)
         if cached is not None:
             matches, status = cached, "HIT"
         else:
+            breaker = self.store.status()
+            if breaker["circuit"] == "open":  # the directory's breaker covers lookups too
+                raise SnapshotUnavailable(retry_after=self.store.cold_wait)
             matches, status = _preferred(fetch()), "MISS"
             ttl = self.lookup_ttl if matches else self.not_found_ttl
             self._backend.set(cache_key, matches, timeout=ttl)
-        return (matches[0], CacheState(status, 0.0)) if matches else None
+        if not matches:
+            return None
+        return Found(matches[0], client_json(matches[0])), CacheState(status, 0.0)
+
+    # -- writing ----------------------------------------------------------------------------
+    def ensure_writable(self) -> None:
+        """Refuse a write before it goes upstream when other workers could not learn of it."""
+        try:
+            self.writes.store.ping()
+        except SharedStateUnavailable as exc:
+            raise WritesUnavailable(exc.retry_after) from None
 
     def update_profile(self, service_id: int, fields: Mapping[str, Any]) -> Client:
-        """Write profile fields upstream, then make the next read show the change."""
+        """Write profile fields upstream, then make every read show the change."""
         current, _ = self.by_service_id(service_id)
+        self.ensure_writable()
         self.upstream.update_profile(service_id, dict(fields))
         return self.record_write(current, profile_changes(current, fields))
 
@@ -180,6 +337,7 @@ class ClientDirectory:
         The client is read back from WispHub (``read_back``); when that fails, or is not
         wanted (WispHub's list lags some changes), ``changes`` — Client fields and their new
         values — are applied to ``current`` instead. Returns the client every read now shows.
+        Call ``ensure_writable`` before writing upstream.
         """
         updated = dataclasses.replace(current, **changes)
         if read_back:
@@ -188,10 +346,17 @@ class ClientDirectory:
             except UpstreamError as exc:
                 # The write landed; only the read-back failed. Show what was written.
                 logger.warning("read-back after a write failed: %s", type(exc).__name__)
-        existing = self.store.peek()
-        if existing is not None:
-            self.store.replace(existing[0].with_client(updated))
-        self._backend.delete(_lookup_key("service id", str(current.service_id)))
+        entry = {
+            "written_at": self._clock(),
+            "client": [getattr(updated, name) for name in _CLIENT_FIELDS],
+        }
+        try:
+            self.writes.append(entry)
+        except SharedStateUnavailable:
+            # The store failed after ensure_writable passed: this worker shows the write at
+            # once, the others with their next snapshot.
+            logger.warning("a write could not be shared with the other workers")
+            self._take_writes([entry])
         return updated
 
 

@@ -63,9 +63,9 @@ class IdentityService:
 
     def resolve(self, claims: Mapping[str, Any]) -> tuple[Client, CacheState]:
         """Return the one client matching every claim; raise when none or several match."""
-        snapshot, state = self.directory.snapshot()
+        state = self.directory.state()
         matches = resolve_candidates(
-            snapshot.clients,
+            self.directory.candidates(claims, self.price_tolerance),
             claims,
             min_fields=self.resolve_min_fields,
             price_tolerance=self.price_tolerance,

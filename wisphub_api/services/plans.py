@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wisphub_api.services.errors import PlanNotFound
-from wisphub_api.services.prepared import PreparedJson
+from wisphub_api.services.prepared import PreparedJson, encode_json
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
 from wisphub_api.upstream.client import WispHubClient
 from wisphub_api.upstream.errors import UpstreamNotFound
@@ -59,13 +60,34 @@ def plan_detail(summary: PlanSummary, detail: PlanDetail | None) -> dict[str, An
 
 
 class PlanSnapshot:
-    """Every plan with its detail, and the list answer pre-serialised."""
+    """Every plan with its detail, and the list answer prepared once."""
 
-    def __init__(self, pairs: Iterable[PlanPair], fetched_at: float) -> None:
-        self.pairs = tuple(pairs)
-        self.fetched_at = fetched_at
-        self.listing = PreparedJson.of([plan_item(summary) for summary, _ in self.pairs])
-        self.details = {summary.plan_id: plan_detail(summary, d) for summary, d in self.pairs}
+    def __init__(self, listing: PreparedJson, details: dict[int, dict[str, Any]]) -> None:
+        self.listing = listing
+        self.details = details
+
+    @staticmethod
+    def sections(pairs: Iterable[PlanPair]) -> dict[str, bytes]:
+        """Return the artifact sections of the plans (built by the host's builder)."""
+        pairs = tuple(pairs)
+        details = {str(s.plan_id): plan_detail(s, d) for s, d in pairs}
+        return {
+            "listing": encode_json([plan_item(summary) for summary, _ in pairs]),
+            "details": encode_json(details),
+        }
+
+    @classmethod
+    def load(
+        cls, sections: dict[str, bytes], pause: Callable[[], None] = lambda: None
+    ) -> PlanSnapshot:
+        """Rebuild the plans from their sections (they are small: no pause needed)."""
+        details = {int(k): v for k, v in json.loads(sections["details"]).items()}
+        return cls(PreparedJson.of(json.loads(sections["listing"])), details)
+
+    @classmethod
+    def of(cls, pairs: Iterable[PlanPair]) -> PlanSnapshot:
+        """Build the plans in this process (tests)."""
+        return cls.load(cls.sections(pairs))
 
 
 class PlanCatalog:

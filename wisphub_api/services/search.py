@@ -21,13 +21,12 @@ Semantics:
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from enum import IntEnum
 from itertools import chain, filterfalse
 
+from wisphub_api.services.postings import Postings
 from wisphub_api.services.text import (
     ADDRESS_PREFIXES,
     STOP_WORDS,
@@ -47,8 +46,6 @@ MIN_DIGIT_PREFIX_CHARS = 4  # "300" would be a prefix of a tenth of all mobile n
 MIN_TYPO_CHARS = 5
 OPTIONAL_WORDS: frozenset[str] = STOP_WORDS | ADDRESS_PREFIXES
 _EMPTY: frozenset[int] = frozenset()
-_PRESORT_MIN = 32  # postings at least this long are kept sorted; shorter ones sort quickly
-_TOP = "\U0010ffff"  # sorts after every folded word, bounding a prefix range
 
 
 class MatchKind(IntEnum):
@@ -94,62 +91,105 @@ def _typo_eligible(word: str, shortest: int) -> bool:
     return len(word) >= shortest and not word.isdigit()
 
 
+class _Collector:
+    """Positions per key, appended in increasing order (clients are indexed in id order)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[int]] = {}
+
+    def add(self, key: str, position: int) -> None:
+        found = self.lists.get(key)
+        if found is None:
+            self.lists[key] = [position]
+        elif found[-1] != position:
+            found.append(position)
+
+
 class SearchIndex:
-    """An immutable search index over one list of clients."""
+    """An immutable search index over one list of clients, by position in service-id order.
+
+    Positions index the clients sorted by service id; every posting is sorted, so the answer
+    order of a tier (by service id) is the postings' own order. The index holds no client:
+    callers map positions to what they answer.
+    """
 
     def __init__(
-        self,
-        clients: tuple[Client, ...],
-        words: dict[str, frozenset[int]],
-        names: dict[str, frozenset[int]],
-        ids: dict[str, frozenset[int]],
+        self, size: int, words: Postings, names: Postings, ids: Postings, neighbours: Postings
     ) -> None:
-        self._clients = clients
+        self.size = size
         self._words = words  # word → positions of clients with that whole word anywhere
         self._names = names  # word → positions of clients with that word in their name
         self._ids = ids  # document or phone key → positions
-        # Positions are in service-id order, so sorted postings are already in answer order.
-        self._word_order = _presorted(words)
-        self._name_order = _presorted(names)
-        self._other_order = _presorted(
-            {w: p - names.get(w, _EMPTY) for w, p in words.items() if len(p) >= _PRESORT_MIN}
-        )
-        self._vocabulary = sorted(words)
+        self._vocabulary = words.keys
         self._longest = max(map(len, self._vocabulary), default=0)
-        neighbours: defaultdict[str, list[str]] = defaultdict(list)
-        for word in self._vocabulary:
-            if _typo_eligible(word, MIN_TYPO_CHARS - 1):
-                for variant in set(_deletions(word)):
-                    neighbours[variant].append(word)
-        self._neighbours = dict(neighbours)  # word minus one character → vocabulary words
+        self._neighbours = neighbours  # word minus one character → ranks of vocabulary words
 
     @classmethod
     def build(cls, clients: Sequence[Client]) -> SearchIndex:
-        """Index ``clients`` by the words of their name and address, documents and phones."""
-        ordered = tuple(sorted(clients, key=lambda client: client.service_id))
-        words: defaultdict[str, set[int]] = defaultdict(set)
-        names: defaultdict[str, set[int]] = defaultdict(set)
-        ids: defaultdict[str, set[int]] = defaultdict(set)
+        """Index ``clients`` by the words of name and address, documents and phones.
+
+        Positions are those of ``sorted(clients, key=service_id)``; in id order already, that
+        sort costs one pass.
+        """
+        ordered = sorted(clients, key=lambda client: client.service_id)
+        words, names, ids = _Collector(), _Collector(), _Collector()
         for position, client in enumerate(ordered):
             keys = _id_keys(client)
             for key in keys:
-                ids[key].add(position)
+                ids.add(key, position)
             for word in split_alnum(tokens(client.name)):
-                names[word].add(position)
-                words[word].add(position)
+                names.add(word, position)
+                words.add(word, position)
             for word in keys.union(address_tokens(client.address)):
-                words[word].add(position)
-        return cls(ordered, _freeze(words), _freeze(names), _freeze(ids))
+                words.add(word, position)
+        vocabulary = Postings.build(words.lists)
+        neighbours = _Collector()
+        for rank, word in enumerate(vocabulary.keys):
+            if _typo_eligible(word, MIN_TYPO_CHARS - 1):
+                for variant in set(_deletions(word)):
+                    neighbours.add(variant, rank)
+        return cls(
+            len(ordered),
+            vocabulary,
+            Postings.build(names.lists),
+            Postings.build(ids.lists),
+            Postings.build(neighbours.lists),
+        )
+
+    def dump(self) -> list[bytes]:
+        """Serialise for an artifact, one part per posting list (see ``load``)."""
+        parts = (self._words, self._names, self._ids, self._neighbours)
+        return [str(self.size).encode(), *(part.dump() for part in parts)]
+
+    @classmethod
+    def load(cls, parts: Sequence[bytes]) -> SearchIndex:
+        """Rebuild what ``dump`` wrote."""
+        size, words, names, ids, neighbours = parts
+        return cls(
+            int(size),
+            Postings.load(words),
+            Postings.load(names),
+            Postings.load(ids),
+            Postings.load(neighbours),
+        )
 
     def __len__(self) -> int:
-        return len(self._clients)
+        return self.size
 
-    def search(self, query: str, limit: int = 20) -> list[Client]:
-        """Return up to ``limit`` clients matching ``query``, best first."""
-        return [client for client, _ in self.search_scored(query, limit)]
+    def name_positions(self, word: str) -> Sequence[int]:
+        """Return the positions of the clients with ``word`` (folded) in their name."""
+        return self._names.get(word)
 
-    def search_scored(self, query: str, limit: int = 20) -> list[tuple[Client, MatchKind]]:
-        """Return up to ``limit`` (client, how it matched) pairs for ``query``, best first."""
+    def word_positions(self, word: str) -> Sequence[int]:
+        """Return the positions of the clients with ``word`` (folded) anywhere."""
+        return self._words.get(word)
+
+    def search(self, query: str, limit: int = 20) -> list[int]:
+        """Return the positions of up to ``limit`` clients matching ``query``, best first."""
+        return [position for position, _ in self.search_scored(query, limit)]
+
+    def search_scored(self, query: str, limit: int = 20) -> list[tuple[int, MatchKind]]:
+        """Return up to ``limit`` (position, how it matched) pairs for ``query``, best first."""
         text = query[:MAX_QUERY_CHARS]
         words = list(dict.fromkeys(address_tokens(text, keep_prefixes=True)))[:MAX_QUERY_WORDS]
         if limit <= 0 or not words:
@@ -160,7 +200,7 @@ class SearchIndex:
         optional = [word for word in words if word in OPTIONAL_WORDS] if required else []
         # Optional words filter nothing but put the clients that have them first in each tier.
         preferred = (
-            _intersect([self._words.get(word, _EMPTY) for word in optional]) if optional else None
+            _intersect([self._set(self._words, word) for word in optional]) if optional else None
         )
         whole = self._whole(ranked, required or words, preferred, limit)
         if len(ranked) < limit:
@@ -170,16 +210,21 @@ class SearchIndex:
                 MatchKind.PARTIAL,
                 limit,
             )
-        return [(self._clients[position], kind) for position, kind in ranked.items()]
+        return list(ranked.items())
 
-    def _exact_ids(self, text: str, words: list[str]) -> frozenset[int]:
+    @staticmethod
+    def _set(postings: Postings, key: str) -> AbstractSet[int]:
+        found = postings.get(key)
+        return frozenset(found) if found else _EMPTY
+
+    def _exact_ids(self, text: str, words: list[str]) -> AbstractSet[int]:
         """Return the clients whose document or phone is the whole query."""
         compact = fold(text).replace(" ", "")
-        found = self._ids.get(compact, _EMPTY)
+        found = self._set(self._ids, compact)
         if all(word.isdigit() for word in words):
             phone = normalize_phone(compact)
             if phone is not None and phone != compact:
-                found = found | self._ids.get(phone, _EMPTY)
+                found = found | self._set(self._ids, phone)
         return found
 
     def _whole(
@@ -190,18 +235,18 @@ class SearchIndex:
         limit: int,
     ) -> AbstractSet[int]:
         """Add the whole-word tiers to ``ranked``; return every whole-word match."""
-        if len(required) == 1:  # the common case, answered from sorted postings
+        if len(required) == 1:  # the common case, answered from the sorted postings
             word = required[0]
-            names = self._name_order.get(word) or sorted(self._names.get(word, _EMPTY))
+            names = self._names.get(word)
             _add(ranked, _prefer(names, preferred), MatchKind.NAME, limit)
-            whole: AbstractSet[int] = self._words.get(word, _EMPTY)
-            others = self._other_order.get(word)
-            if others is None:
-                others = tuple(sorted(whole - self._names.get(word, _EMPTY)))
-            _add(ranked, _prefer(others, preferred), MatchKind.WHOLE_WORDS, limit)
+            whole = self._set(self._words, word)
+            if len(ranked) < limit:
+                named = frozenset(names)
+                others = [p for p in self._words.get(word) if p not in named]
+                _add(ranked, _prefer(others, preferred), MatchKind.WHOLE_WORDS, limit)
             return whole
-        whole = _intersect([self._words.get(word, _EMPTY) for word in required])
-        in_name = _intersect([self._names.get(word, _EMPTY) for word in required] if whole else [])
+        whole = _intersect([self._set(self._words, word) for word in required])
+        in_name = _intersect([self._set(self._names, word) for word in required] if whole else [])
         _add(ranked, _prefer(sorted(in_name), preferred), MatchKind.NAME, limit)
         _add(ranked, _prefer(sorted(whole - in_name), preferred), MatchKind.WHOLE_WORDS, limit)
         return whole
@@ -210,15 +255,15 @@ class SearchIndex:
         """Return, sorted, the clients that match every word only with prefixes or typos."""
         if len(required) == 1:
             others = self._prefixed(required[0]) + self._typos(required[0])
-            if len(others) == 1 and others[0] in self._word_order:  # skip sorting a long list
-                return list(filterfalse(whole.__contains__, self._word_order[others[0]]))
+            if len(others) == 1:  # one posting, already sorted: no set, no sort
+                return list(filterfalse(whole.__contains__, self._words.get(others[0])))
         return sorted(_intersect([self._expand(word) for word in required]) - whole)
 
     def _expand(self, word: str) -> set[int]:
         """Return the clients with ``word`` as a whole word, a prefix or within one typo."""
-        found = set(self._words.get(word, _EMPTY))
+        found = set(self._words.get(word))
         for other in self._prefixed(word) + self._typos(word):
-            found.update(self._words[other])
+            found.update(self._words.get(other))
         return found
 
     def _prefixed(self, word: str) -> list[str]:
@@ -226,33 +271,20 @@ class SearchIndex:
         shortest = MIN_DIGIT_PREFIX_CHARS if word.isdigit() else MIN_PREFIX_CHARS
         if len(word) < shortest:
             return []
-        start = bisect_left(self._vocabulary, word)
-        end = bisect_left(self._vocabulary, word + _TOP, start)
-        return [other for other in self._vocabulary[start:end] if other != word]
+        return [other for other in self._words.prefixed(word) if other != word]
 
     def _typos(self, word: str) -> list[str]:
         """Return the vocabulary words one edit away from ``word``."""
         if not _typo_eligible(word, MIN_TYPO_CHARS) or len(word) > self._longest + 1:
             return []
-        candidates = set(self._neighbours.get(word, ()))
+        vocabulary = self._vocabulary
+        candidates = {vocabulary[rank] for rank in self._neighbours.get(word)}
         for variant in _deletions(word):
             if variant in self._words:
                 candidates.add(variant)
-            candidates.update(self._neighbours.get(variant, ()))
+            candidates.update(vocabulary[rank] for rank in self._neighbours.get(variant))
         candidates.discard(word)
         return [other for other in candidates if within_one_edit(word, other)]
-
-
-def _freeze(postings: dict[str, set[int]]) -> dict[str, frozenset[int]]:
-    """Return ``postings`` made immutable."""
-    return {key: frozenset(value) for key, value in postings.items()}
-
-
-def _presorted(postings: dict[str, frozenset[int]]) -> dict[str, tuple[int, ...]]:
-    """Return the long postings of ``postings`` as sorted tuples."""
-    return {
-        key: tuple(sorted(value)) for key, value in postings.items() if len(value) >= _PRESORT_MIN
-    }
 
 
 def _intersect(sets: Sequence[AbstractSet[int]]) -> AbstractSet[int]:

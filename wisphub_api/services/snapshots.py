@@ -1,43 +1,52 @@
-"""A whole-dataset snapshot kept in the shared cache, decoded once per process and version.
+"""A dataset's snapshot as one worker serves it: adopted from the host's disk, refreshed ahead.
 
-The shared cache (flask-caching's backend: SimpleCache in one process, Redis across workers and
-hosts) holds two things per snapshot name:
+A request reads only this process's memory. A background loop (a greenlet under gevent) looks
+at the dataset's pointer on disk every ``refresh_interval``; when it names a snapshot this process
+does not serve yet, the process loads it in a few cooperative steps and swaps it in. When the
+snapshot is due for refresh (``refresh_after`` = TTL * REFRESH_AHEAD_FRACTION) the first process
+of the host to take the build lock runs the builder (``services.builder``); the others keep
+serving and adopt its result. So a host does one refresh's CPU work, and a request never waits
+for WispHub once any snapshot exists:
 
-- ``<name>:meta`` — a tiny ``{"version", "fetched_at"}`` record read on every request;
-- ``<name>:data:<version>`` — the payload, read (and unpickled) only when the version changes.
+- a snapshot older than the TTL is still served, marked ``STALE``, up to ``stale_max_age``;
+- after failed builds the next attempt waits (exponential backoff, the circuit is "open");
+- a restart serves the last snapshot on disk at once (``STALE`` with its age when old).
 
-Each process keeps the decoded view (indexes, pre-serialised JSON) of the version it last saw, so
-a request never downloads or unpickles the whole dataset. Loading from upstream is single-flight
-within a process (one leader, the others wait on an event) and across processes (a lock taken
-with the cache's atomic ``add``). A snapshot is refreshed in the background before its TTL ends;
-when upstream fails the last good snapshot keeps serving, marked stale, up to ``stale_max_age``.
+With no snapshot at all (a first start), ``get`` starts a build and waits up to ``cold_wait``
+for it; past that the answer is ``SnapshotLoading`` (503 with Retry-After), never a minute-long
+wait. The time a snapshot was read from WispHub is kept with it, so ages are honest everywhere.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from wisphub_api.services.breaker import CircuitBreaker
-from wisphub_api.services.offload import offload
-from wisphub_api.upstream.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from wisphub_api.services.artifact import (
+    ArtifactPaths,
+    BuildStatus,
+    Pointer,
+    build_lock,
+    read_pointer,
+    read_snapshot,
+    read_status,
+)
+from wisphub_api.upstream import errors as upstream_errors
+from wisphub_api.upstream.errors import UpstreamError, UpstreamUnavailable
 
 logger = logging.getLogger("wisphub_api.cache")
 
 V = TypeVar("V")
 
-# How often a waiter polls the shared cache while another process loads the snapshot.
-_POLL_SECONDS = 0.05
-# Bounds of the background loop's period: often enough to refresh ahead of short test TTLs,
-# rarely enough that a long TTL costs nothing.
+# Bounds of the background loop's period (a fraction of the refresh window in between).
 MIN_LOOP_SECONDS = 0.05
-MAX_LOOP_SECONDS = 5.0
+MAX_LOOP_SECONDS = 1.0
+# How often a cold request that waits looks for the snapshot another process is building.
+_COLD_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -53,90 +62,124 @@ class _Local(Generic[V]):
     version: str
     fetched_at: float
     view: V
+    source: str
 
 
 class SnapshotUnavailable(UpstreamUnavailable):
-    """No snapshot can be served and upstream may not be asked now (circuit open)."""
+    """No snapshot can be served and WispHub may not be asked now (circuit open)."""
 
     def __init__(self, retry_after: float) -> None:
-        super().__init__("WispHub Net is failing; retry later")
+        super().__init__("WispHub Net is failing; retry later", sent=False)
         self.retry_after = retry_after
 
 
+class SnapshotLoading(UpstreamUnavailable):
+    """No snapshot yet: the first one is being read from WispHub; retry shortly."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("the data is still being loaded from WispHub Net", sent=False)
+        self.retry_after = retry_after
+
+
+# Runs the dataset's builder while the caller holds the host's build lock (its descriptor).
+BuildRunner = Callable[[int], None]
+Loader = Callable[[dict[str, bytes], Callable[[], None]], Any]
+
+
+def _error_named(name: str | None) -> UpstreamError:
+    """Return an instance of the upstream error a build recorded (by class name)."""
+    message = "the last attempt to read WispHub Net failed"
+    kind = getattr(upstream_errors, name or "", None)
+    if isinstance(kind, type) and issubclass(kind, UpstreamError):
+        try:
+            return kind(message)
+        except TypeError:  # an error that needs more than a message (UpstreamRateLimited)
+            pass
+    return UpstreamUnavailable(message)
+
+
 class SnapshotStore(Generic[V]):
-    """Serve one dataset from the shared cache, loading it from upstream when needed."""
+    """Serve one dataset from memory, adopting and refreshing it as the module describes."""
 
     def __init__(
         self,
         name: str,
         *,
-        backend: Any,
-        load: Callable[[], Any],
-        build: Callable[[Any, float], V],
+        paths: ArtifactPaths,
+        load: Loader,
+        run_build: BuildRunner,
         ttl: float,
         stale_max_age: float,
         refresh_fraction: float,
-        breaker: CircuitBreaker,
-        wait_seconds: float,
+        cold_wait: float,
+        failure_threshold: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
-        self._backend = backend
+        self.paths = paths
         self._load = load
-        self._build = build
+        self._run_build = run_build
         self.ttl = ttl
         self.stale_max_age = stale_max_age
         self.refresh_after = ttl * refresh_fraction
-        self.breaker = breaker
-        self.wait_seconds = wait_seconds
+        self.cold_wait = cold_wait
+        self.failure_threshold = max(1, failure_threshold)
         self._clock = clock
         self._local: _Local[V] | None = None
-        self._flight_lock = threading.Lock()
-        self._inflight: threading.Event | None = None
+        self._stamp: tuple[int, int] | None = None
         self._adopt_lock = threading.Lock()
-        self.last_error: str | None = None
-        self.closed = False
+        self._build_lock = threading.Lock()  # one build attempt at a time in this process
         self._stopped = threading.Event()
         self._loop_thread: threading.Thread | None = None
+        self.closed = False
         self.listeners: list[Callable[[str, str], None]] = []
-
-    # -- keys -------------------------------------------------------------------------------
-    @property
-    def _meta_key(self) -> str:
-        return f"{self.name}:meta"
-
-    def _data_key(self, version: str) -> str:
-        return f"{self.name}:data:{version}"
-
-    @property
-    def _lock_key(self) -> str:
-        return f"{self.name}:lock"
 
     # -- reading ----------------------------------------------------------------------------
     def get(self) -> tuple[V, CacheState]:
-        """Return the current view and how it was served; load it when there is none."""
+        """Return the view and how it was served; with none, build one and wait a while."""
         found = self._serve(load_when_cold=False)
         if found is not None:
             return found
-        self._refresh(blocking=True)
-        local = self._local
-        if local is None:  # pragma: no cover - _refresh raises when it stores nothing
-            raise UpstreamUnavailable("snapshot could not be loaded")
-        return local.view, CacheState("MISS", self._clock() - local.fetched_at)
+        local = self._adopt_if_changed(wait=True)  # another process may have built one
+        if local is not None:
+            return local.view, CacheState("HIT", self._clock() - local.fetched_at)
+        self._emit("miss")
+        before = read_status(self.paths)
+        if before.next_attempt > self._clock():  # backing off: WispHub is not asked now
+            raise SnapshotUnavailable(before.next_attempt - self._clock())
+        self.refresh_in_background()
+        deadline = time.monotonic() + self.cold_wait
+        while time.monotonic() < deadline:
+            local = self._adopt_if_changed()
+            if local is not None:
+                return local.view, CacheState("MISS", self._clock() - local.fetched_at)
+            status = read_status(self.paths)
+            if status != before and status.failures:
+                raise self._cold_error(status)  # the attempt we waited for failed
+            time.sleep(_COLD_POLL_SECONDS)
+        raise SnapshotLoading(retry_after=max(1.0, self.cold_wait))
 
     def current(self) -> tuple[V, CacheState] | None:
-        """Return the view now, or None when there is none; never waits for upstream.
+        """Return the view now, or None when there is none; never waits for WispHub.
 
         This is where refreshes are decided: a view old enough is refreshed ahead of its TTL,
         and a missing one starts loading, both in the background.
         """
         return self._serve(load_when_cold=True)
 
-    def _serve(self, *, load_when_cold: bool) -> tuple[V, CacheState] | None:
-        local = self._sync_from_shared()
+    def peek(self) -> tuple[V, CacheState] | None:
+        """Return the current view without any side effect, or None when there is none."""
+        local = self._usable()
         if local is None:
-            self._emit("miss")
+            return None
+        age = self._clock() - local.fetched_at
+        return local.view, CacheState("HIT" if age <= self.ttl else "STALE", age)
+
+    def _serve(self, *, load_when_cold: bool) -> tuple[V, CacheState] | None:
+        local = self._usable()
+        if local is None:
             if load_when_cold:
+                self._emit("miss")
                 self.refresh_in_background()
             return None
         age = self._clock() - local.fetched_at
@@ -146,71 +189,58 @@ class SnapshotStore(Generic[V]):
         self._emit(status.lower())
         return local.view, CacheState(status, age)
 
-    def peek(self) -> tuple[V, CacheState] | None:
-        """Return the current view without any side effect, or None when there is none."""
-        local = self._sync_from_shared()
-        if local is None:
-            return None
-        age = self._clock() - local.fetched_at
-        return local.view, CacheState("HIT" if age <= self.ttl else "STALE", age)
-
-    def _usable(self, local: _Local[V] | None) -> _Local[V] | None:
+    def _usable(self) -> _Local[V] | None:
+        local = self._local
         if local is None or self._clock() - local.fetched_at > self.stale_max_age:
             return None
         return local
 
-    def _sync_from_shared(self) -> _Local[V] | None:
-        """Adopt the shared version when it differs from ours; return the usable local copy."""
-        meta = self._backend.get(self._meta_key)
-        local = self._local
-        if meta and (local is None or local.version != meta["version"]):
-            self._adopt(meta, wait=local is None)
-        return self._usable(self._local)
+    def _cold_error(self, status: BuildStatus) -> UpstreamError:
+        if status.next_attempt > self._clock():
+            return SnapshotUnavailable(status.next_attempt - self._clock())
+        return _error_named(status.last_error)
 
-    def _adopt(self, meta: dict[str, Any], *, wait: bool) -> None:
-        """Build the view of a shared version once per process.
+    # -- adopting ---------------------------------------------------------------------------
+    def open(self) -> None:
+        """Serve the last snapshot on disk at once, if there is one (a warm restart)."""
+        self._adopt_if_changed(pause=lambda: None)
 
-        One caller builds; the others keep serving the view they have (or, with none, wait for
-        the builder) instead of building the same view again.
+    def _adopt_if_changed(
+        self, pause: Callable[[], None] | None = None, *, wait: bool = False
+    ) -> _Local[V] | None:
+        """Adopt the snapshot the pointer names if it is not ours; return the usable one.
+
+        Only one caller adopts; the others serve what there is meanwhile (``wait``: they wait
+        for that adoption instead).
         """
+        stamp = self.paths.pointer_stamp()
+        if stamp is None or stamp == self._stamp:
+            return self._usable()
         if not self._adopt_lock.acquire(blocking=wait):
-            return
+            return self._usable()  # another greenlet of ours is adopting it
         try:
+            pointer = read_pointer(self.paths)
             local = self._local
-            if local is not None and local.version == meta["version"]:
-                return  # built while we waited
-            payload = self._backend.get(self._data_key(meta["version"]))
-            if payload is not None:
-                view = offload(self._build, payload, meta["fetched_at"])
-                current = self._local
-                if current is None or current.fetched_at <= meta["fetched_at"]:
-                    self._local = _Local(meta["version"], meta["fetched_at"], view)
-                self._emit("load_shared")
+            if pointer is not None and (local is None or pointer.version != local.version):
+                self._adopt(pointer, pause or _yield)
+            self._stamp = stamp
         finally:
             self._adopt_lock.release()
+        return self._usable()
 
-    # -- writing ----------------------------------------------------------------------------
-    def replace(self, payload: Any) -> V:
-        """Store ``payload`` as a new version (after a write upstream) and return its view."""
-        fetched_at = self._local.fetched_at if self._local else self._clock()
-        return self._store(payload, fetched_at).view
-
-    def _store(self, payload: Any, fetched_at: float) -> _Local[V]:
-        version = uuid.uuid4().hex
-        # Build our view before publishing the version, so no reader of this process sees a
-        # version it has no view for (and builds a second one).
-        local = _Local(version, fetched_at, offload(self._build, payload, fetched_at))
-        self._local = local
-        timeout = int(self.stale_max_age + self.ttl)
-        previous = self._backend.get(self._meta_key)
-        self._backend.set(self._data_key(version), payload, timeout=timeout)
-        self._backend.set(
-            self._meta_key, {"version": version, "fetched_at": fetched_at}, timeout=timeout
-        )
-        if previous and previous["version"] != version:
-            # Readers of the old version re-read the meta and find this one.
-            self._backend.delete(self._data_key(previous["version"]))
-        return local
+    def _adopt(self, pointer: Pointer, pause: Callable[[], None]) -> None:
+        artifact = read_snapshot(self.paths, pointer)
+        if artifact is None:
+            logger.warning(
+                "snapshot %s of %s is unreadable; kept the current one", pointer.file, self.name
+            )
+            return
+        pause()
+        view = self._load(artifact.sections, pause)
+        current = self._local
+        if current is None or current.fetched_at <= pointer.fetched_at:
+            self._local = _Local(pointer.version, pointer.fetched_at, view, pointer.source)
+            self._emit("load_shared")
 
     # -- refreshing -------------------------------------------------------------------------
     @property
@@ -219,7 +249,7 @@ class SnapshotStore(Generic[V]):
         return min(MAX_LOOP_SECONDS, max(MIN_LOOP_SECONDS, (self.ttl - self.refresh_after) / 4))
 
     def start(self) -> None:
-        """Load the snapshot now and keep it fresh in a background thread, until ``stop``."""
+        """Keep the snapshot adopted and fresh in a background loop, until ``stop``."""
         if self._loop_thread is None and not self.closed:
             self._loop_thread = threading.Thread(
                 target=self._loop, name=f"snapshot-{self.name}", daemon=True
@@ -234,135 +264,82 @@ class SnapshotStore(Generic[V]):
     def _loop(self) -> None:
         while not self._stopped.is_set():
             try:
-                self.refresh_if_due()
-            except Exception:  # never let the refresher die; the next tick retries
+                self.tick()
+            except Exception:  # never let the loop die; the next tick retries
                 logger.exception("background refresh of %s crashed", self.name)
             self._stopped.wait(self.refresh_interval)
 
+    def tick(self) -> None:
+        """Adopt a newer snapshot of the host, and build one when it is due (once per host)."""
+        self._adopt_if_changed()
+        if self._due():
+            self._build_if_free()
+
     def refresh_in_background(self) -> None:
-        """Start a refresh unless one is running or the circuit is open."""
-        if self.closed or self._inflight is not None or not self.breaker.allow():
+        """Start a build attempt in a thread, unless one runs here or none is due."""
+        if self.closed or self._build_lock.locked() or not self._due():
             return
-        threading.Thread(
-            target=self._refresh_quietly, name=f"refresh-{self.name}", daemon=True
-        ).start()
+        threading.Thread(target=self.tick, name=f"refresh-{self.name}", daemon=True).start()
 
-    def refresh_if_due(self) -> None:
-        """Refresh when the snapshot is missing or old enough; used by the background loop."""
-        local = self._sync_from_shared()
-        due = local is None or self._clock() - local.fetched_at >= self.refresh_after
-        if due and self.breaker.allow() and not self._fresh_in_shared():
-            self._refresh_quietly()
+    def _due(self) -> bool:
+        status = read_status(self.paths)
+        if status.next_attempt > self._clock():
+            return False  # backing off after failed builds
+        local = self._usable()
+        return local is None or self._clock() - local.fetched_at >= self.refresh_after
 
-    def _refresh_quietly(self) -> None:
-        # Logged in _lead_refresh; the last good snapshot keeps serving.
-        with contextlib.suppress(UpstreamError):
-            self._refresh(blocking=False)
-
-    def _refresh(self, *, blocking: bool) -> None:
-        """Load once per process: the first caller leads, the others wait for its result."""
-        with self._flight_lock:
-            event = self._inflight
-            leader = event is None
-            if leader:
-                event = self._inflight = threading.Event()
-        assert event is not None
-        if not leader:
-            if blocking:
-                self._wait_for(event)
+    def _build_if_free(self) -> None:
+        """Build now if no other thread or process of the host is building; then adopt."""
+        if not self._build_lock.acquire(blocking=False):
             return
         try:
-            self._lead_refresh(blocking=blocking)
+            with build_lock(self.paths) as held:
+                if held is None:
+                    return  # another process of the host builds: we adopt its result
+                # It may have finished just before we took the lock.
+                self._adopt_if_changed(wait=True)
+                if not self._due():
+                    return
+                self._run_build(held)
+            if self._adopt_if_changed() is not None:
+                failed = read_status(self.paths).failures
+                self._emit("refresh_error" if failed else "refresh_ok")
+            else:
+                self._emit("refresh_error")
         finally:
-            with self._flight_lock:
-                self._inflight = None
-            event.set()
-
-    def _wait_for(self, event: threading.Event) -> None:
-        if not event.wait(self.wait_seconds):
-            raise UpstreamTimeout("timed out waiting for the snapshot")
-        if self._usable(self._local) is None:
-            raise UpstreamUnavailable(self.last_error or "snapshot could not be loaded")
-
-    def _lead_refresh(self, *, blocking: bool) -> None:
-        if not self.breaker.allow():
-            raise SnapshotUnavailable(self.breaker.retry_after())
-        token = uuid.uuid4().hex
-        if not self._backend.add(self._lock_key, token, timeout=int(self.wait_seconds) + 1):
-            if blocking:
-                self._wait_for_other_process()
-            return
-        try:
-            if self._fresh_in_shared():
-                self._sync_from_shared()  # adopt it (and wait for the view when we have none)
-                return
-            self._fetch_and_store()
-        finally:
-            if self._backend.get(self._lock_key) == token:
-                self._backend.delete(self._lock_key)
-
-    def _fresh_in_shared(self) -> bool:
-        """Return whether another process stored a fresh snapshot since we decided to load.
-
-        Judged by the shared meta record, not by our view: our view of the new version may
-        still be building in another greenlet.
-        """
-        meta = self._backend.get(self._meta_key)
-        return meta is not None and self._clock() - meta["fetched_at"] < self.refresh_after
-
-    def _fetch_and_store(self) -> None:
-        started = time.monotonic()
-        try:
-            payload = self._load()
-        except UpstreamError as exc:
-            self.breaker.record_failure()
-            self.last_error = type(exc).__name__
-            self._emit("refresh_error")
-            logger.warning(
-                "refresh of %s failed: %s (breaker %s)",
-                self.name,
-                type(exc).__name__,
-                self.breaker.state,
-            )
-            raise
-        self.breaker.record_success()
-        self.last_error = None
-        self._store(payload, self._clock())
-        self._emit("refresh_ok")
-        logger.info("refreshed %s in %.0f ms", self.name, (time.monotonic() - started) * 1000)
-
-    def _wait_for_other_process(self) -> None:
-        """Wait until the process holding the lock stores a snapshot, or the budget ends."""
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            local = self._sync_from_shared()
-            if local is not None and self._clock() - local.fetched_at < self.refresh_after:
-                return
-            if self._backend.get(self._lock_key) is None:
-                break  # the other process gave up (it failed): so do we
-            time.sleep(_POLL_SECONDS)
-        if self._usable(self._local) is None:
-            raise UpstreamTimeout("timed out waiting for another worker's snapshot")
+            self._build_lock.release()
 
     # -- reporting --------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Describe the snapshot for the readiness answer."""
-        local = self._sync_from_shared()
+        """Describe this worker's snapshot for the readiness answer."""
+        local = self._usable()
+        build = read_status(self.paths)
         age = None if local is None else round(self._clock() - local.fetched_at, 3)
         return {
             "warm": local is not None,
             "age_seconds": age,
             "fresh": age is not None and age <= self.ttl,
             "ttl_seconds": self.ttl,
-            "circuit": self.breaker.state,
-            "last_error": self.last_error,
+            "source": None if local is None else local.source,
+            "circuit": self._circuit(build),
+            "last_error": build.last_error,
         }
 
+    def _circuit(self, build: BuildStatus) -> str:
+        if build.failures < self.failure_threshold:
+            return "closed"
+        return "open" if build.next_attempt > self._clock() else "half-open"
+
     def age(self) -> float | None:
-        """Return the age of the local snapshot in seconds, or None when there is none."""
+        """Return the age of this worker's snapshot in seconds, or None when there is none."""
         local = self._local
         return None if local is None else self._clock() - local.fetched_at
 
     def _emit(self, event: str) -> None:
         for listener in self.listeners:
             listener(self.name, event)
+
+
+def _yield() -> None:
+    """Let other greenlets run between the steps of loading a snapshot (gevent patches sleep)."""
+    time.sleep(0)

@@ -36,7 +36,8 @@ class WriteLog:
         self.retention = retention
         self.cap = cap
         self.subscribers: list[Subscriber] = []
-        self._seen = 0
+        self._seen = 0  # the last sequence number read back from the store
+        self._applied: set[int] = set()  # our own appends, applied before being read back
         self._lock = threading.Lock()
 
     def append(self, entry: Entry) -> int:
@@ -47,7 +48,12 @@ class WriteLog:
         """
         data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
         seq = self.store.append(self.name, data, retention=self.retention, cap=self.cap)
-        self._deliver([(seq, entry)])
+        with self._lock:
+            # Applied here now; the poll that reads it back skips it. The poll position does
+            # not move: other workers may have appended entries before ours that we have not
+            # read yet.
+            self._applied.add(seq)
+        self._hand_over([entry])
         return seq
 
     def poll(self) -> bool:
@@ -56,24 +62,27 @@ class WriteLog:
             rows = self.store.read_since(self.name, self._seen)
         except SharedStateUnavailable:
             return False
-        entries: list[tuple[int, Entry]] = []
-        for seq, data in rows:
-            try:
-                entries.append((seq, json.loads(data)))
-            except ValueError:  # a foreign or corrupt record must not stop the others
-                logger.warning("skipped an unreadable entry of write log %s", self.name)
-        self._deliver(entries)
+        fresh: list[Entry] = []
+        with self._lock:
+            for seq, data in rows:
+                if seq <= self._seen:
+                    continue
+                self._seen = seq
+                if seq in self._applied:
+                    self._applied.discard(seq)
+                    continue
+                try:
+                    fresh.append(json.loads(data))
+                except ValueError:  # a foreign or corrupt record must not stop the others
+                    logger.warning("skipped an unreadable entry of write log %s", self.name)
+        self._hand_over(fresh)
         return True
 
-    def _deliver(self, entries: list[tuple[int, Entry]]) -> None:
-        """Hand each entry not seen yet to the subscribers, in order."""
-        with self._lock:
-            fresh = [entry for seq, entry in entries if seq > self._seen]
-            if entries:
-                self._seen = max(self._seen, max(seq for seq, _ in entries))
-        if fresh:
+    def _hand_over(self, entries: list[Entry]) -> None:
+        """Give entries to every subscriber, in order."""
+        if entries:
             for subscriber in self.subscribers:
-                subscriber(fresh)
+                subscriber(entries)
 
 
 class WriteFollower:

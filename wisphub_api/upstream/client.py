@@ -62,9 +62,7 @@ class WispHubClient(SupportEndpoints, BillingEndpoints):
         page = parse_page(self._get_json("/clientes/", params=params))
         if page.count != len(page.rows):
             # More matches than one page (or a filter WispHub ignored): never answer with a part.
-            log.warning(
-                "lookup /api/clientes/ rejected: %d rows of %d", len(page.rows), page.count
-            )
+            log.warning("lookup /api/clientes/ rejected: %d rows of %d", len(page.rows), page.count)
             raise UpstreamBadResponse("WispHub Net sent an incomplete listing of /api/clientes/")
         clients = [client_from_row(row) for row in page.rows]
         # A filter ignored by a small tenant returns everyone: keep the asked-for service only.
