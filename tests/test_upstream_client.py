@@ -236,3 +236,16 @@ def test_client_close_closes_its_session():
     with WispHubClient(BASE, KEY, session=session):
         pass
     assert closed == [True]
+
+
+def test_call_headers_are_added_to_the_session_headers_for_that_call_only(mock, upstream):
+    sent = {"Authorization": f"Api-Key {KEY}", "Accept": "application/pdf"}
+    mock.get(f"{BASE}/api/clientes/", match=[matchers.header_matcher(sent)], json={})
+    mock.get(f"{BASE}/api/clientes/", match=[matchers.header_matcher(HEADERS)], json={})
+    upstream._call("GET", "/clientes/", headers={"Accept": "application/pdf"}).close()
+    upstream._call("GET", "/clientes/").close()
+    assert upstream.session.headers["Accept"] == "application/json"
+    assert [call.request.headers["Accept"] for call in mock.calls] == [
+        "application/pdf",
+        "application/json",
+    ]

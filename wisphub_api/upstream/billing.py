@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -10,16 +9,8 @@ from typing import Any, BinaryIO
 
 import requests
 
-from .core import ClientCore, _failed, log, positive_id
-from .errors import (
-    UpstreamAuthError,
-    UpstreamBadResponse,
-    UpstreamError,
-    UpstreamRateLimited,
-    error_for_exception,
-    error_for_status,
-)
-from .gate import retry_after_seconds
+from .core import ClientCore, log, positive_id
+from .errors import UpstreamAuthError, UpstreamBadResponse, error_for_exception
 from .invoices import (
     Balance,
     Invoice,
@@ -98,7 +89,9 @@ class BillingEndpoints(ClientCore):
         ids = {"id": positive_id(invoice_id)}
         headers = {"Accept": "application/pdf, */*;q=0.5"}
         try:
-            response = self._send("GET", "/facturas/{id}/pdf/", ids=ids, headers=headers)
+            response = self._call(
+                "GET", "/facturas/{id}/pdf/", ids=ids, headers=headers, stream=True
+            )
         except UpstreamAuthError as exc:
             raise InvoicePdfForbidden(exc.message, status=exc.status) from None
         chunks = response.iter_content(CHUNK)
@@ -155,7 +148,9 @@ class BillingEndpoints(ClientCore):
         headers = {"Content-Type": body.content_type}
 
         def send() -> requests.Response:
-            return self._send("POST", template, ids=ids, headers=headers, data=body, ok=(200, 201))
+            return self._call(
+                "POST", template, ids=ids, headers=headers, data=body, ok=(200, 201), stream=True
+            )
 
         self._refusable(send)
 
@@ -184,47 +179,3 @@ class BillingEndpoints(ClientCore):
             if exc.status != 400:
                 raise
             raise UpstreamRefused(exc.message, status=400) from None
-
-    def _send(
-        self,
-        method: str,
-        template: str,
-        *,
-        ids: Mapping[str, int],
-        headers: Mapping[str, str],
-        data: Any = None,
-        ok: tuple[int, ...] = (200,),
-    ) -> requests.Response:
-        """Send one request with its own headers, the body streamed both ways.
-
-        ``ClientCore._call`` sends no per-request headers, and a streamed upload needs its
-        multipart Content-Type, a PDF its Accept. The same steps otherwise: the 429 gate,
-        the client's timeouts, no redirect for a write, typed errors, one log line on failure.
-        """
-        where = f"{method} /api{template}"
-        started = time.perf_counter()
-        self.gate.check(where)
-        try:
-            response = self.session.request(
-                method,
-                self.api_root + template.format(**ids),
-                data=data,
-                headers=dict(headers),
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=method == "GET",
-            )
-        except requests.RequestException as exc:
-            raise _failed(where, started, error_for_exception(exc, where)) from None
-        if response.status_code in ok:
-            return response
-        status, retry_after = response.status_code, response.headers.get("Retry-After")
-        response.close()
-        message = f"WispHub Net answered {status} to {where}"
-        if status == 429:
-            seconds = retry_after_seconds(retry_after)
-            self.gate.pause(seconds)
-            error: UpstreamError = UpstreamRateLimited(message, retry_after=seconds)
-        else:
-            error = error_for_status(status)(message, status=status)
-        raise _failed(where, started, error) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -127,16 +127,20 @@ class ClientCore:
         ids: Mapping[str, int | str] | None = None,
         params: Mapping[str, Any] | None = None,
         payload: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | Iterable[bytes] | None = None,
         files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (200,),
         stream: bool = False,
         started: float | None = None,
     ) -> requests.Response:
         """Send one request with the client's timeouts; raise a typed error unless status is ok.
 
-        ``payload`` is sent as JSON, ``data``/``files`` as a form (multipart with files);
-        ``stream`` leaves the body unread for the caller (who must close the response).
+        ``payload`` is sent as JSON, ``data``/``files`` as a form (multipart with files), or
+        ``data`` as a body streamed from an iterable (``multipart.MultipartBody``, which needs
+        its Content-Type in ``headers``); ``headers`` are added to the session's for this call
+        (an upload's Content-Type, a PDF's Accept); ``stream`` leaves the body unread for the
+        caller (who must close the response).
         """
         where = f"{method} /api{template}"
         started = time.perf_counter() if started is None else started
@@ -149,6 +153,7 @@ class ClientCore:
                 json=payload,
                 data=data,
                 files=files,
+                headers=dict(headers) if headers else None,
                 timeout=self.timeout,
                 stream=stream,
                 allow_redirects=method == "GET",  # a redirected write silently loses its body
