@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from flask import request
 
 from tests.conftest import AUTH
 from tests.support.state import FakeClock
+from wisphub_api.blueprints.idempotency import idempotent
 from wisphub_api.services.errors import IdempotencyKeyReused, IdempotencyPending
 from wisphub_api.services.idempotency import Claim, IdempotencyRecords, Recorded, fingerprint
 from wisphub_api.state.guard import Guarded
@@ -117,3 +119,28 @@ def test_records_complete_then_replay_and_release_lets_a_retry_run(records):
 def test_records_keep_only_a_hash_of_the_key(records, tmp_path):
     records.claim("tickets", "whatsapp-msg-3001112233", fingerprint("POST"))
     assert b"3001112233" not in (tmp_path / "s.sqlite3").read_bytes()
+
+
+def test_a_fingerprint_hook_stands_for_the_body_it_replaces(app):
+    runs = []
+
+    @app.post("/hooked")
+    @idempotent("hooked", fingerprint=lambda: request.headers["X-Part"].encode())
+    def hooked():
+        runs.append(request.get_data())
+        return {"run": len(runs)}, 201
+
+    def send(part: str, body: bytes):
+        headers = {"Idempotency-Key": "k", "X-Part": part}
+        return app.test_client().post("/hooked", data=body, headers=headers)
+
+    assert (send("a", b"one").status_code, runs) == (201, [b"one"])
+    replayed = send("a", b"two")  # the hook, not the raw body, tells the requests apart
+    assert (replayed.status_code, replayed.json, replayed.headers["Idempotent-Replayed"]) == (
+        201,
+        {"run": 1},
+        "true",
+    )
+    reused = send("b", b"one")
+    assert (reused.status_code, reused.json["code"]) == (422, "idempotency_key_reused")
+    assert runs == [b"one"]

@@ -6,6 +6,9 @@ and its answer is recorded once WispHub was asked; a retry with the same key and
 answer back (``Idempotent-Replayed: true``) and nothing runs again. An answer that certainly sent
 nothing upstream — our own refusals (a known outage, a 404), a shared store that is down, a
 connection WispHub never accepted — gives the key back instead, so the retry may run.
+
+A request is told apart by its method, path and body; a route whose body is gone once parsed (a
+multipart upload) passes ``fingerprint=``, a function that returns what stands for its body.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from wisphub_api import errors
 from wisphub_api.errors import InvalidParameters
 from wisphub_api.extensions import current_services
 from wisphub_api.services.errors import ServiceError, WritesUnavailable
-from wisphub_api.services.idempotency import Claim, Recorded, fingerprint
+from wisphub_api.services.idempotency import Claim, Recorded
+from wisphub_api.services.idempotency import fingerprint as digest
 from wisphub_api.state.base import SharedStateUnavailable
 from wisphub_api.upstream.errors import UpstreamError
 
@@ -70,8 +74,18 @@ def _record(claim: Claim, response: Response) -> None:
         current_services().idempotency.complete(claim, Recorded(response.status_code, body))
 
 
-def idempotent(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Protect a write view with ``Idempotency-Key`` (see the module docstring)."""
+def _raw_body() -> bytes:
+    return request.get_data()
+
+
+def idempotent(
+    scope: str, *, fingerprint: Callable[[], bytes] = _raw_body
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Protect a write view with ``Idempotency-Key`` (see the module docstring).
+
+    ``fingerprint`` returns the bytes that stand for the request's body (the raw body by
+    default); it is called only for a request that sends the header.
+    """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -80,7 +94,7 @@ def idempotent(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
             if key is None:
                 return view(*args, **kwargs)
             records = current_services().idempotency
-            request_print = fingerprint(request.method, request.path, request.get_data())
+            request_print = digest(request.method, request.path, fingerprint())
             try:
                 found = records.claim(scope, key, request_print)
             except SharedStateUnavailable as exc:

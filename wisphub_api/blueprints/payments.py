@@ -10,7 +10,12 @@ from marshmallow import RAISE
 
 from wisphub_api.blueprints.common import documents_errors, no_query_parameters
 from wisphub_api.blueprints.idempotency import idempotent
-from wisphub_api.blueprints.uploads import UploadBlueprint, form_fingerprint, receipt_body_limit
+from wisphub_api.blueprints.uploads import (
+    UploadBlueprint,
+    form_fingerprint,
+    receipt_body_limit,
+    single_valued_form,
+)
 from wisphub_api.errors import InvalidParameters
 from wisphub_api.extensions import current_services
 from wisphub_api.http import takes_multipart
@@ -102,8 +107,8 @@ def create_promise(body: dict[str, Any], service_id: int) -> tuple[dict[str, Any
 @bp.response(202, PaymentReportSchema)
 @documents_errors(bp, 400, 404, 409, 413, 415, 422)
 @no_query_parameters
-@form_fingerprint
-@idempotent("payment-reports")
+@single_valued_form
+@idempotent("payment-reports", fingerprint=form_fingerprint)
 def report_payment(form: dict[str, Any], invoice_id: int) -> tuple[dict[str, Any], int]:
     """Report a payment with its receipt, for the ISP's staff to review (multipart/form-data).
 

@@ -66,13 +66,8 @@ def _digest(upload: FileStorage) -> str:
     return digest.hexdigest()
 
 
-def form_fingerprint(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Refuse repeated form fields, and give ``@idempotent`` the form's content to compare.
-
-    ``@idempotent`` fingerprints ``request.get_data()``, which is empty once werkzeug parsed a
-    multipart body; the fields and the receipt's digest stand for the body instead, so a key
-    reused with another receipt is refused like a key reused with another JSON body.
-    """
+def single_valued_form(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse a form that gives one of its fields (or files) more than once (422)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -82,11 +77,18 @@ def form_fingerprint(view: Callable[..., Any]) -> Callable[..., Any]:
         if repeated:
             errors = {name: ["Given more than once."] for name in repeated}
             raise InvalidParameters("A form field was given more than once.", errors=errors)
-        if request.headers.get("Idempotency-Key") is not None:
-            fields = sorted(request.form.items())
-            files = sorted((name, _digest(upload)) for name, upload in request.files.items())
-            # werkzeug keeps a body read for get_data() here; a parsed form leaves it empty.
-            request._cached_data = repr((fields, files)).encode()
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def form_fingerprint() -> bytes:
+    """Return what stands for a parsed multipart body: its fields and each file's digest.
+
+    ``@idempotent(..., fingerprint=form_fingerprint)``: ``request.get_data()`` is empty once
+    werkzeug parsed the form, so a key reused with another receipt is refused like a key
+    reused with another JSON body.
+    """
+    fields = sorted(request.form.items())
+    files = sorted((name, _digest(upload)) for name, upload in request.files.items())
+    return repr((fields, files)).encode()
