@@ -12,6 +12,7 @@ from typing import TypeVar
 import redis
 
 from wisphub_api.state.base import SharedStateUnavailable, SharedStore
+from wisphub_api.state.redis_socket import PoolExhausted
 
 logger = logging.getLogger("wisphub_api.state")
 
@@ -60,6 +61,11 @@ class Guarded:
         probe = self._admit()
         try:
             result = operation(self.store)
+        except PoolExhausted:
+            # This worker had more callers than connections for a while: Redis did not fail,
+            # so the breaker stays as it was and only this call is refused.
+            self._release_probe(probe)
+            raise SharedStateUnavailable(self.retry_seconds) from None
         except STORE_ERRORS as exc:
             self._record_failure(exc, probe)
             raise SharedStateUnavailable(self.retry_seconds) from None
@@ -76,6 +82,11 @@ class Guarded:
                 raise SharedStateUnavailable(max(0.0, self._open_until - now) or self.retry_seconds)
             self._probing = True
             return True
+
+    def _release_probe(self, probe: bool) -> None:
+        if probe:
+            with self._lock:
+                self._probing = False
 
     def _record_failure(self, exc: Exception, probe: bool) -> None:
         with self._lock:

@@ -3,7 +3,8 @@
 Under gevent every greenlet of a worker may want a connection at once; a ``BlockingConnectionPool``
 makes the surplus wait (up to ``pool_timeout``) for one of ``max_connections`` instead of failing
 with "Too many connections" as the default pool does. Socket timeouts are tens of milliseconds: a
-local Redis answers in well under one, and a hung one must not hold a request. Keys that one
+local Redis answers in well under one, and a hung one must not hold a request; they count Redis'
+silence, not the time this worker's event loop took to look (``redis_socket``). Keys that one
 script touches share a hash tag (``{…}``), so the scripts also run on Redis Cluster.
 """
 
@@ -12,10 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from wisphub_api.state.redis_socket import BlockingPool, LagTolerantConnection
 
 # Limit check and count in one step: a refused attempt changes nothing; a failure adds one to
 # each counter and starts its window at the first failure, never extending it.
@@ -65,13 +69,16 @@ def connect(url: str, *, timeout: float, max_connections: int, pool_timeout: flo
     """Return a client of ``url`` with short socket timeouts and a bounded, blocking pool."""
     # No retries: a timeout is an answer ("unavailable"), and the breaker decides when to try again.
     no_retry = Retry(NoBackoff(), 0)
-    pool = redis.BlockingConnectionPool.from_url(
+    # TCP connections tolerate a late event loop; TLS and Unix sockets keep redis-py's own.
+    tcp = {"connection_class": LagTolerantConnection} if urlsplit(url).scheme == "redis" else {}
+    pool = BlockingPool.from_url(
         url,
         max_connections=max_connections,
         timeout=pool_timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=no_retry,
+        **tcp,
     )
     return redis.Redis(connection_pool=pool, retry=no_retry)
 
