@@ -6,26 +6,32 @@ under gunicorn (gunicorn.conf.py, gevent workers), each on a free port, waits fo
 then measures with Locust:
 
 1. the original scenario at 50 and at 500 users (--duration seconds each);
-2. saturation: the original mix with no wait, 50 users (half of --duration);
+2. saturation: the original mix with no wait, 50 users (half of --duration), then the same plan
+   once more against a second API whose workers share Redis (its failures must be 0 too: honest
+   concurrent verifications of client 7 are never refused);
 3. the bare ceiling: GET /health and each cached route alone, no wait (a third of --duration each,
    with FastHttpUser and with HttpUser);
 4. cold against warm: the first request on a fresh server with WARMUP_ON_START=false, then the same
    request answered from the cache.
 
-It writes docs/benchmarks/latest.md and results/bench-<timestamp>.md; Locust's CSVs and the logs are
-in results/bench-<timestamp>/. Every process it started is stopped at the end, on an error and on
-Ctrl-C (SIGTERM, a bounded wait, then SIGKILL).
+``--phases`` runs only the phases named (``--phases saturation,saturation-redis``); the report
+then holds only those. It writes results/bench-<timestamp>.md, and docs/benchmarks/latest.md
+when every Locust phase ran; Locust's CSVs and the logs are in results/bench-<timestamp>/. Every
+process it started is stopped at the end, on an error and on Ctrl-C (SIGTERM, a bounded wait,
+then SIGKILL).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import secrets
 import shlex
 import signal
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +48,7 @@ from benchmarks.phases import (
 )
 from benchmarks.report import BenchResult, render
 from benchmarks.stack import ROOT, Answer, Gunicorn, Sandbox, StackError
-from benchmarks.stats import StatsError, upstream_delta
+from benchmarks.stats import StatsError, UpstreamCalls, upstream_delta
 from benchmarks.wrkrun import WrkError
 from loadtests.common import config as loadtest_config
 from wisphub_api.sandbox.options import DEMO_API_KEY
@@ -65,6 +71,17 @@ COLD_PATHS = (
     "/api/v1/internet-plans/",
 )
 CLIENTS = {"fast": "FastPathUser", "requests": "RequestsPathUser"}
+# Every phase, in the order they run: the Locust plans on the SimpleCache API, the saturation
+# plan on an API sharing Redis, the bare ceiling, cold against warm, and the wrk phase.
+PHASES = (
+    "original-low",
+    "original-high",
+    "saturation",
+    "saturation-redis",
+    "ceiling",
+    "cold",
+    "wrk",
+)
 
 
 def progress(message: str) -> None:
@@ -92,18 +109,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add(
         "--report",
         type=Path,
-        default=DEFAULT_REPORT,
-        help="report path (docs/benchmarks/latest.md)",
+        default=None,
+        help="report path (docs/benchmarks/latest.md when every phase runs)",
     )
     add("--results", type=Path, default=ROOT / "results", help="directory of run files (results/)")
     add("--keep-logs", action="store_true", help="keep gunicorn's logs (large: a line a request)")
     add("--saturation-seconds", type=int, default=20, help="seconds of each wrk run (20)")
     add("--saturation-caches", default="simple,redis", help="caches of the wrk phase (both)")
     add("--no-saturation", action="store_true", help="skip the wrk and overload phase")
+    add("--phases", default=",".join(PHASES), help="phases to run, comma-separated (all)")
+    add("--redis-url", default=saturation.REDIS_URL, help="Redis of the saturation-redis phase")
     args = parser.parse_args(argv)
     unknown = set(args.clients.split(",")) - set(CLIENTS)
     if args.duration < 10 or unknown:
         parser.error("--duration must be at least 10; --clients takes fast and/or requests")
+    args.phases = [name.strip() for name in args.phases.split(",") if name.strip()]
+    if not args.phases or set(args.phases) - set(PHASES):
+        parser.error(f"--phases takes some of: {', '.join(PHASES)}")
+    if args.no_saturation and "wrk" in args.phases:
+        args.phases.remove("wrk")
     return args
 
 
@@ -156,6 +180,13 @@ def ceiling_plans(args: argparse.Namespace) -> list[LocustPlan]:
                 )
             )
     return plans
+
+
+def redis_plan(args: argparse.Namespace) -> LocustPlan:
+    """Return the saturation plan once more, against the API whose workers share Redis."""
+    plan = next(p for p in load_plans(args) if p.key == "saturation")
+    title = f"{plan.title}, 2 workers sharing Redis"
+    return dataclasses.replace(plan, key="saturation-redis", title=title)
 
 
 def api_env(sandbox_url: str, key: str, workers: int) -> dict[str, str]:
@@ -218,36 +249,87 @@ def run_phases(
     return results
 
 
+def start_api(
+    out_dir: Path, env: Mapping[str, str], name: str, stack: ExitStack
+) -> tuple[Gunicorn, float]:
+    """Start an API server and wait until every worker has the clients and the plans."""
+    api = Gunicorn(out_dir, env, name=name)
+    stack.callback(api.stop)
+    api.start(wait=False)
+    progress(f"API {name} on {api.url}; waiting for /health/ready")
+    ready_s = api.wait_ready(READY_TIMEOUT_S, streak=READY_STREAK, ready=plans_warm)
+    progress(f"ready after {ready_s:.1f} s")
+    return api, ready_s
+
+
+@dataclass
+class Measured:
+    """What the Locust phases measured so far, and the settings they ran with."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    startup: UpstreamCalls = field(default_factory=lambda: UpstreamCalls(0, {}))
+    load: list[PhaseResult] = field(default_factory=list)
+    ceiling: list[PhaseResult] = field(default_factory=list)
+
+
+def run_on_simple_cache(
+    args: argparse.Namespace, sandbox: Sandbox, out_dir: Path, key: str, stack: ExitStack
+) -> Measured:
+    """Run the chosen Locust phases on the default API (SimpleCache, the embedded store)."""
+    plans = [plan for plan in load_plans(args) if plan.key in args.phases]
+    if not plans and "ceiling" not in args.phases:
+        return Measured()
+    env = api_env(sandbox.url, key, args.workers)
+    api, ready_s = start_api(out_dir, env, "api", stack)
+    startup = upstream_delta({}, sandbox.stats())
+    progress(f"warm-up made {startup.total} upstream calls")
+    measured = Measured(settings_rows(args, env, sandbox, api.worker_count(), ready_s), startup)
+    measured.load = run_phases(plans, api, sandbox, out_dir, key)
+    if "ceiling" in args.phases:
+        measured.ceiling = run_phases(ceiling_plans(args), api, sandbox, out_dir, key)
+    api.stop()
+    return measured
+
+
+def run_on_redis(
+    args: argparse.Namespace, sandbox: Sandbox, out_dir: Path, key: str, stack: ExitStack
+) -> list[PhaseResult]:
+    """Run the saturation plan against an API whose workers share Redis."""
+    prefix = f"bench-{secrets.token_hex(6)}:"  # a prefix of its own: no other run's keys
+    env = {**api_env(sandbox.url, key, args.workers), "CACHE_REDIS_URL": args.redis_url}
+    api, _ready = start_api(out_dir, {**env, "CACHE_KEY_PREFIX": prefix}, "api-redis", stack)
+    try:
+        return run_phases([redis_plan(args)], api, sandbox, out_dir, key)
+    finally:
+        api.stop()
+
+
 def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> BenchResult:
-    """Start the stack, run every phase, and return the numbers (processes stop via `stack`)."""
+    """Start the stack, run the chosen phases, return the numbers (processes stop via `stack`)."""
     key = "bench-" + secrets.token_hex(12)
     machine = machine_info.describe()
     sandbox = Sandbox(log_path=out_dir / "sandbox.log")
     stack.callback(sandbox.stop)
     sandbox.start()
-    progress(f"sandbox on {sandbox.url}")
+    progress(f"sandbox on {sandbox.url}; phases: {', '.join(args.phases)}")
+    measured = run_on_simple_cache(args, sandbox, out_dir, key, stack)
+    if "saturation-redis" in args.phases:
+        measured.load += run_on_redis(args, sandbox, out_dir, key, stack)
+        measured.settings["Redis run"] = (
+            f"the saturation plan once more on a second API, {args.workers} workers sharing "
+            f"Redis ({args.redis_url}, a key prefix of its own), same sandbox"
+        )
     env = api_env(sandbox.url, key, args.workers)
-    api = Gunicorn(out_dir, env, name="api")
-    stack.callback(api.stop)
-    api.start(wait=False)
-    progress(f"API on {api.url} with {args.workers} gevent workers; waiting for /health/ready")
-    ready_s = api.wait_ready(READY_TIMEOUT_S, streak=READY_STREAK, ready=plans_warm)
-    startup = upstream_delta({}, sandbox.stats())
-    progress(f"ready after {ready_s:.1f} s; warm-up made {startup.total} upstream calls")
-    settings = settings_rows(args, env, sandbox, api.worker_count(), ready_s)
-    load = run_phases(load_plans(args), api, sandbox, out_dir, key)
-    ceiling = run_phases(ceiling_plans(args), api, sandbox, out_dir, key)
-    api.stop()
-    cold = measure_cold(out_dir, env, sandbox, key, stack)
-    runs = [] if args.no_saturation else measure_saturation(args)
-    settings["Load average at end (1/5/15 min)"] = machine_info.load_average()
+    cold = measure_cold(out_dir, env, sandbox, key, stack) if "cold" in args.phases else []
+    runs = measure_saturation(args) if "wrk" in args.phases else []
+    measured.settings["Load average at end (1/5/15 min)"] = machine_info.load_average()
     return BenchResult(
         machine,
         command_line(),
-        settings,
-        startup,
-        load,
-        ceiling,
+        measured.settings,
+        measured.startup,
+        measured.load,
+        measured.ceiling,
         cold,
         loadtest_config.thresholds(),
         runs,
@@ -343,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep_logs:
         for log in out_dir.glob("*.err.log"):
             log.unlink()
-    write_report(render(result), [args.report, args.results / f"bench-{stamp}.md"])
+    every_phase = set(args.phases) >= set(PHASES) - {"wrk"}  # --no-saturation still counts
+    report = args.report or (DEFAULT_REPORT if every_phase else None)
+    paths = [args.results / f"bench-{stamp}.md"]
+    write_report(render(result), [report, *paths] if report else paths)
     return 0
 
 

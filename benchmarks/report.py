@@ -416,6 +416,8 @@ def render(result: BenchResult) -> str:
     ]
     for phase in result.load:
         lines += phase_section(phase, result.limits, judged=phase.plan.key.startswith("original"))
-    lines += [*render_saturation(result.saturation), *ceiling_section(result)]
-    lines += [*cold_section(result), *upstream_section(result)]
+    lines += render_saturation(result.saturation)
+    lines += ceiling_section(result) if result.ceiling else []  # --phases may skip some
+    lines += cold_section(result) if result.cold else []
+    lines += upstream_section(result)
     return "\n".join(lines).rstrip() + "\n"

@@ -197,3 +197,30 @@ def test_summary_rows_api_cost_per_request_of_each_ceiling_path() -> None:
     # IDLE: 20 s of API CPU over 20,000 (/health) and 16,000 (plans) requests.
     assert rows["API CPU per request at the ceiling"] == "health 1.0 ms, internet-plans 1.2 ms"
     assert rows["Cached routes, share of the bare ceiling"] == "internet-plans 80%"
+
+
+def test_parse_args_phases_chosen_and_unknown_refused() -> None:
+    args = bench.parse_args(["--phases", "saturation,saturation-redis"])
+    assert args.phases == ["saturation", "saturation-redis"]
+    assert bench.parse_args([]).phases == list(bench.PHASES)
+    assert "wrk" not in bench.parse_args(["--no-saturation"]).phases
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--phases", "saturation,everything"])
+
+
+def test_redis_plan_is_the_saturation_plan_once_more() -> None:
+    args = bench.parse_args([])
+    simple = next(p for p in bench.load_plans(args) if p.key == "saturation")
+    redis = bench.redis_plan(args)
+    assert (redis.key, redis.locustfile, redis.users) == (
+        "saturation-redis",
+        simple.locustfile,
+        simple.users,
+    )
+    assert redis.title.startswith(simple.title) and "Redis" in redis.title
+
+
+def test_render_phases_not_run_leave_no_empty_section() -> None:
+    text = report.render(result(ceiling=[], cold=[]))
+    assert "## Bare ceiling" not in text and "## Cold cache against warm" not in text
+    assert "## Upstream calls" in text
