@@ -32,9 +32,12 @@ class Request:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    raw: bytes | None = None  # bytes sent as they are instead (malformed requests)
 
     def wire(self) -> bytes:
         """Return the request as bytes on the wire (HTTP/1.1, one request, then close)."""
+        if self.raw is not None:
+            return self.raw
         head = [f"{self.method} {self.path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
         head += [f"{name}: {value}" for name, value in self.headers.items()]
         if self.body or self.method in {"POST", "PUT", "PATCH"}:
