@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 import pytest
 
@@ -147,11 +148,27 @@ def test_json_formatter_writes_request_fields_and_no_request_id_outside_requests
     assert entry["request_id"] is None
 
 
-def test_logging_app_logs_carry_the_request_id(client, capsys):
-    capsys.readouterr()
-    # A cold lookup calls WispHub in the request itself (a cold list would build the snapshot
-    # in the builder's thread, whose lines belong to no request).
-    client.get("/api/v1/clients/by-service-id/7", headers={**AUTH, "X-Request-ID": "corr-9"})
-    entries = _lines(capsys.readouterr().err)
+class _ThreadLines(logging.Handler):
+    """Keep each record as its JSON line (formatted when emitted) and the thread that logged it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[int, dict]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.thread or 0, json.loads(JsonFormatter().format(record))))
+
+
+def test_logging_app_logs_carry_the_request_id(client):
+    # A cold lookup calls WispHub in the request itself. It also starts a snapshot build in the
+    # builder's thread, whose lines belong to no request: only the request's thread is judged.
+    capture = _ThreadLines()
+    root = logging.getLogger()
+    root.addHandler(capture)
+    try:
+        client.get("/api/v1/clients/by-service-id/7", headers={**AUTH, "X-Request-ID": "corr-9"})
+    finally:
+        root.removeHandler(capture)
+    entries = [entry for thread, entry in capture.lines if thread == threading.get_ident()]
     assert {e["logger"] for e in entries} >= {"wisphub_api.upstream", "wisphub_api.request"}
     assert {e["request_id"] for e in entries} == {"corr-9"}
