@@ -7,15 +7,20 @@ Requests come from 127.0.0.2 so that the address nginx sees differs from the one
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
+from tests.support.billing import PNG, suspended_debtors
 from tests.support.sandbox import SandboxProcess
 from tests.support.servers import ROOT, GunicornServer, NginxServer, call, free_port
 
@@ -27,6 +32,7 @@ CALLER = "127.0.0.2"
 INSTALL_TIMEOUT_SECONDS = 300
 VERIFY_BODY = b'{"address": "BELLAVISTA", "internet_plan_price": 40000.0}'
 JSON = {**AUTH, "Content-Type": "application/json"}
+MB = 1024 * 1024
 
 
 def _nginx_binary() -> str:
@@ -173,6 +179,70 @@ def test_nginx_refuses_a_body_over_64_kb_with_json_413(stack):
     assert not [e for e in stack.app_request_lines() if e["request_id"] == "too-big"]
 
 
+def _report(stack: Stack, invoice_id: int, receipt_bytes: int, request_id: str):
+    """POST a payment report whose PNG receipt has ``receipt_bytes`` bytes, through nginx."""
+    receipt = (PNG * (receipt_bytes // len(PNG) + 1))[:receipt_bytes]
+    form = {
+        "payment_method_id": "9",
+        "paid_at": (date.today() - timedelta(days=2)).isoformat(),  # past in any time zone
+        "receipt": FileStorage(io.BytesIO(receipt), filename="receipt.png"),
+    }
+    boundary, body = encode_multipart(form)
+    headers = {
+        **AUTH,
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "X-Request-ID": request_id,
+    }
+    path = f"/api/v1/invoices/{invoice_id}/payment-reports"
+    return call(stack.nginx.port, "POST", path, headers=headers, body=body, source=CALLER)
+
+
+def _seen_by_the_app(stack: Stack, request_id: str) -> bool:
+    return any(e["request_id"] == request_id for e in stack.app_request_lines())
+
+
+@pytest.fixture(scope="module")
+def pending_invoice(stack) -> int:
+    """Return the id of a pending invoice of a client who owes, as the sandbox lists it."""
+    row = suspended_debtors(stack.sandbox)[0]
+    saldo = stack.sandbox.get(f"/api/clientes/{row['id_servicio']}/saldo").json()
+    return int(saldo["facturas"][0]["id_factura"])
+
+
+def test_nginx_passes_a_3_mb_receipt_to_the_api(stack, pending_invoice):
+    answer = _report(stack, pending_invoice, 3 * MB, "receipt-3mb")
+    assert answer.status == 202, answer.body[:300]
+    assert answer.json() == {"invoice_id": pending_invoice, "status": "pending_review"}
+    assert _seen_by_the_app(stack, "receipt-3mb")
+    [sent] = [r for r in stack.sandbox.billing()["reports"] if r["id_factura"] == pending_invoice]
+    assert sent["archivo"]["bytes"] == 3 * MB
+
+
+def test_nginx_lets_the_api_refuse_a_receipt_over_its_own_limit(stack, pending_invoice):
+    answer = _report(stack, pending_invoice, 5 * MB + 512 * 1024, "receipt-5.5mb")
+    assert answer.status == 413
+    assert answer.json()["code"] == "receipt_too_large"  # the API's answer, not nginx's
+    assert _seen_by_the_app(stack, "receipt-5.5mb")
+
+
+def test_nginx_refuses_an_oversized_receipt_with_its_json_413(stack, pending_invoice):
+    answer = _report(stack, pending_invoice, 7 * MB, "receipt-7mb")
+    assert answer.status == 413
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.json()["code"] == "payload_too_large"
+    assert answer.headers["X-Request-ID"] == "receipt-7mb"
+    assert not _seen_by_the_app(stack, "receipt-7mb")
+
+
+def test_nginx_keeps_the_small_limit_beside_the_receipt_route(stack):
+    body = b'{"until": "' + b"x" * 100_000 + b'"}'
+    path = "/api/v1/clients/7/payment-promises"  # a payment write, but not the receipt route
+    headers = {**JSON, "X-Request-ID": "big-json"}
+    answer = call(stack.nginx.port, "POST", path, headers=headers, body=body, source=CALLER)
+    assert (answer.status, answer.json()["code"]) == (413, "payload_too_large")
+    assert not _seen_by_the_app(stack, "big-json")
+
+
 def test_nginx_serves_metrics_to_loopback_only(stack):
     local = call(stack.nginx.port, "GET", "/metrics")  # from 127.0.0.1: allowed
     other = call(stack.nginx.port, "GET", "/metrics", source=CALLER)  # not in the allow list
@@ -192,6 +262,17 @@ def test_nginx_unreachable_api_answers_json_502(stack, tmp_path):
     assert answer.status == 502
     assert answer.json()["code"] == "bad_gateway"
     assert answer.headers["X-Request-ID"]
+
+
+def test_nginx_unreachable_api_answers_a_receipt_with_json_502(stack, tmp_path):
+    dead = NginxServer(tmp_path / "dead", f"127.0.0.1:{free_port()}")
+    try:
+        dead.start(stack.nginx_binary)
+        answer = _report(Stack(stack.nginx_binary, stack.sandbox, stack.gunicorn, dead), 1, MB, "r")
+    finally:
+        dead.stop()
+    # Its error page is not refused for the receipt's length (an HTML 413 there).
+    assert (answer.status, answer.json()["code"]) == (502, "bad_gateway")
 
 
 def test_nginx_logs_hold_no_document_phone_or_key(stack):

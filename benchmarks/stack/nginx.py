@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,14 @@ START_TIMEOUT_S = 30.0
 def nginx_binary() -> str | None:
     """Return the nginx executable, or None when it is not installed."""
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def _globals() -> str:
+    """Return the main-context directives given on the command line."""
+    # Started by root (tests, CI), the workers would run as the build's user (nobody), who may
+    # not enter a private prefix (pytest's temp dirs are 0700): a request body or an answer
+    # spooled to the prefix's temp directories would fail. The workers keep the caller's user.
+    return "daemon off; user root;" if os.geteuid() == 0 else "daemon off;"
 
 
 class Nginx:
@@ -59,7 +68,7 @@ class Nginx:
         self.render()
         command = [binary, "-p", f"{self.prefix}/", "-c", str(self.conf), "-e", "stderr"]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = start_process([*command, "-g", "daemon off;"], stdout=out, stderr=err)
+            self.process = start_process([*command, "-g", _globals()], stdout=out, stderr=err)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
