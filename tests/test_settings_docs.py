@@ -33,14 +33,14 @@ def example_values() -> dict[str, str]:
     return dict(re.findall(r"^(?:# )?([A-Z_]+)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
 
 
-@pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS])
+@pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS, *OTHER_SETTINGS])
 def test_setting_is_in_env_example_with_a_comment(name):
     lines = ENV_EXAMPLE.splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith((f"{name}=", f"# {name}=")))
     assert lines[index - 1].startswith("# ")
 
 
-@pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS])
+@pytest.mark.parametrize("name", [*_SETTINGS, *SERVER_SETTINGS, *OTHER_SETTINGS])
 def test_setting_is_in_the_readme_table(name):
     assert f"| `{name}` |" in README
 
