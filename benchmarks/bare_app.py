@@ -11,6 +11,7 @@ API does beyond this is its cost per request.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Response
@@ -27,9 +28,14 @@ HEALTH = b'{"status":"ok"}'
 def create_app() -> Flask:
     """Serve each body of BARE_BODIES at its route, and GET /health."""
     bodies = Path(os.environ["BARE_BODIES"])
+    return serve_bodies({route: (bodies / name).read_bytes() for route, name in ROUTES.items()})
+
+
+def serve_bodies(bodies: Mapping[str, bytes]) -> Flask:
+    """Serve each body at its route (route -> bytes), and GET /health."""
     app = Flask(__name__)
-    for route, name in ROUTES.items():
-        app.add_url_rule(route, name, _view((bodies / name).read_bytes()))
+    for number, (route, body) in enumerate(bodies.items()):
+        app.add_url_rule(route, f"route_{number}", _view(body))
     app.add_url_rule("/health", "health", _view(HEALTH))
     app.add_url_rule("/health/ready", "ready", _view(HEALTH))
     return app
