@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 
 from wisphub_api.errors import InvalidParameters
+from wisphub_api.i18n import N_, translate
 from wisphub_api.schemas.common import ErrorSchema
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState
@@ -67,8 +68,8 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.args:
-            unknown = {name: ["Unknown field."] for name in request.args}
-            raise InvalidParameters("This route takes no query parameters.", errors=unknown)
+            unknown = {name: [N_("Unknown field.")] for name in request.args}
+            raise InvalidParameters(N_("This route takes no query parameters."), errors=unknown)
         return view(*args, **kwargs)
 
     return wrapper
@@ -78,8 +79,8 @@ def refuse_repeated_parameters() -> None:
     """Refuse ``?q=a&q=b``: taking one value would silently drop the other."""
     repeated = [name for name, values in request.args.lists() if len(values) > 1]
     if repeated and request.path.startswith("/api/"):
-        errors = {name: ["Given more than once."] for name in repeated}
-        raise InvalidParameters("A query parameter was given more than once.", errors=errors)
+        errors = {name: [N_("Given more than once.")] for name in repeated}
+        raise InvalidParameters(N_("A query parameter was given more than once."), errors=errors)
 
 
 # Largest id WispHub uses (a PostgreSQL integer); longer digit strings are not ids.
@@ -193,9 +194,9 @@ def bad_id_parameters(app: Flask, path: str, method: str) -> InvalidParameters |
     ]
     if not bad:
         return None
-    message = f"Must be a whole number between 1 and {MAX_ID}."
+    message = translate(N_("Must be a whole number between 1 and {max}.")).format(max=MAX_ID)
     return InvalidParameters(
-        f"The {bad[0]} in the URL must be a whole number.",
+        translate(N_("The {name} in the URL must be a whole number.")).format(name=bad[0]),
         errors={name: [message] for name in bad},
     )
 
@@ -229,10 +230,14 @@ def documents_errors(bp, *statuses: int) -> Callable[[Callable[..., Any]], Calla
     """Document the error answers a route can give (401 and upstream failures always)."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        documented = view
         for status in sorted({401, *statuses, *UPSTREAM_ERRORS}):
-            view = bp.alt_response(
+            documented = bp.alt_response(
                 status, schema=ErrorSchema, description=_ERROR_DESCRIPTIONS[status]
-            )(view)
+            )(documented)
+        # alt_response only documents, through a wrapper that calls the view: keep its
+        # documentation and drop the wrappers, which would run on every request.
+        view._apidoc = documented._apidoc  # type: ignore[attr-defined]
         return view
 
     return decorator

@@ -7,6 +7,7 @@ from typing import Any
 
 import flask
 import flask_smorest
+import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
 
@@ -28,3 +29,13 @@ class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose arguments go through ``SafeJsonParser``."""
 
     ARGUMENTS_PARSER = SafeJsonParser()
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """Parse a view's arguments with ``schema``: one instance, made once, not per request.
+
+        webargs instantiates a Schema class on every request; an instance is reused (loading
+        keeps no state on it, ``unknown`` goes to each load) and documents the same.
+        """
+        if isinstance(schema, type) and issubclass(schema, ma.Schema):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
