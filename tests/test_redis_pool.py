@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
+import redis
 
 from benchmarks.burst import Reply, Request, burst
 from benchmarks.floods import raise_open_files
@@ -182,3 +184,28 @@ def test_an_exhausted_pool_refuses_one_call_and_leaves_the_breaker_closed():
         assert guard.get("x") is None  # the next call goes through at once
     finally:
         client.connection_pool.disconnect()
+
+
+def test_closing_a_store_closes_its_pooled_connections():
+    client = connect(redis_url(), timeout=0.5, max_connections=4, pool_timeout=0.05)
+    store = RedisStore(client, prefix=f"redis-pool-{uuid.uuid4().hex[:8]}:")
+    name = f"close-test-{uuid.uuid4().hex[:8]}"
+    observer = connect(redis_url(), timeout=0.5, max_connections=1, pool_timeout=0.5)
+    try:
+        try:
+            client.client_setname(name)  # names the pooled connection, which stays open
+        except redis.RedisError:
+            pytest.skip("no Redis at TEST_REDIS_URL")
+
+        def open_names() -> set[str]:
+            return {entry["name"] for entry in observer.client_list()}
+
+        assert name in open_names()
+        store.close()
+        deadline = time.monotonic() + 5  # Redis notices a closed socket on its next loop turn
+        while name in open_names() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert name not in open_names()
+    finally:
+        client.connection_pool.disconnect()
+        observer.connection_pool.disconnect()

@@ -110,6 +110,8 @@ class RedisStore:
     def close(self) -> None:
         """Close the client's pooled connections."""
         self.client.close()
+        # A client given its own pool (``connect``) leaves the pool open on close().
+        self.client.connection_pool.disconnect()
 
     def get(self, key: str) -> bytes | None:
         """Return the value of a live ``key``, or None."""
