@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
 from tests.support.sandbox import SandboxProcess
-from wisphub_api.sandbox import DEMO_API_KEY, SandboxOptions, create_app
+from wisphub_api.sandbox import DEMO_API_KEY, SandboxOptions, clock, create_app
+from wisphub_api.sandbox.options import parse_options
 
 pytest_plugins = ["tests.support.sandbox"]
 
@@ -281,3 +282,18 @@ def test_invoices_agree_with_the_rows_at_month_edges(today: str) -> None:
         for invoice in page.get_json()["results"]:
             owed[_sid(invoice)] += invoice["saldo"]
     assert all(owed[row["id_servicio"]] == max(0.0, float(row["saldo"])) for row in rows)
+
+
+def test_the_default_today_is_the_tenants_date_not_the_machines(monkeypatch) -> None:
+    """At 02:00 UTC it is still the day before in the tenant's UTC-5."""
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            moment = datetime(2030, 6, 10, 2, 0, tzinfo=UTC)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    assert SandboxOptions().today == date(2030, 6, 9)
+    assert parse_options([]).today == date(2030, 6, 9)
+    assert clock.tenant_now(SandboxOptions().today).isoformat() == "2030-06-09T21:00:00-05:00"

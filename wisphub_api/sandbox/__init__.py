@@ -17,7 +17,7 @@ the invoice PDF permission), --latency-ms ("300-600" uniform per call, "0" for n
 --per-row-ms (5.0 per row returned), --error-rate, --stall-rate, --stall-seconds (120),
 --default-limit (50), --max-limit (300), --http-next (next/previous URLs always http://, even
 behind a proxy that sends X-Forwarded-Proto: https, as api.wisphub.io was seen to do),
---today (YYYY-MM-DD, the tenant's "today"; default the machine's date at start),
+--today (YYYY-MM-DD, the tenant's "today"; default the date in its time zone, UTC-5, at start),
 --task-seconds (3; how long a ping task runs), --rate-limit (calls per second of a token
 bucket, 0 = off, the default) and --rate-limit-burst (10).
 

@@ -32,6 +32,11 @@ def at(day: date, hour: int, minute: int, second: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute, second), tzinfo=TENANT_TZ)
 
 
+def tenant_today() -> date:
+    """Return the date it is now in the tenant's time zone (not the machine's)."""
+    return datetime.now(TENANT_TZ).date()
+
+
 def tenant_now(today: date) -> datetime:
     """Return "now" on the tenant's calendar: its `today` at the real time of day."""
     wall = datetime.now(TENANT_TZ).time().replace(microsecond=0)

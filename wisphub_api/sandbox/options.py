@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from wisphub_api.sandbox.clock import tenant_today
+
 # Shape of a djangorestframework-api-key key, as WispHub issues them: 8 alnum, a dot, 32 alnum.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
 DEMO_API_KEY = "Sbx4Demo.W1spHubSandboxKey000000000000001"
@@ -57,7 +59,7 @@ class SandboxOptions:
     max_limit: int = 300
     http_next: bool = False
     # The tenant's "today": invoice and ticket dates are drawn relative to it.
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=tenant_today)
     task_seconds: float = 3.0
     rate_limit: float = 0.0
     rate_limit_burst: int = 10
@@ -127,7 +129,12 @@ def _add_keys(add: Callable[..., object]) -> None:
 
 
 def _add_support_and_billing(add: Callable[..., object]) -> None:
-    add("--today", type=_date_arg, default=None, help="the tenant's today (default: today)")
+    add(
+        "--today",
+        type=_date_arg,
+        default=None,
+        help="the tenant's today (default: today in its time zone, UTC-5)",
+    )
     add(
         "--task-seconds",
         type=_non_negative_arg,
@@ -183,5 +190,5 @@ def parse_options(argv: Sequence[str] | None = None) -> SandboxOptions:
     values["api_keys"] = tuple(values["api_keys"] or ())
     values["restricted_keys"] = tuple(values["restricted_keys"] or ())
     if values["today"] is None:
-        values["today"] = date.today()
+        values["today"] = tenant_today()
     return SandboxOptions(**values)
