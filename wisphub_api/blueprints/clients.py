@@ -39,15 +39,13 @@ def list_clients(args: dict[str, Any]) -> Response:
     get a 304 when nothing changed.
     """
     listing, state = current_services().directory.listing()
+    total = [("X-Total-Count", str(listing.count))]
     if "limit" not in args and "offset" not in args:
-        response = prepared_answer(listing.plain(), listing.gzipped(), listing.etag, state)
-    else:
-        offset, limit = args.get("offset", 0), args.get("limit", MAX_PAGE)
-        body, gzipped = listing.page_answer(offset, limit)
-        etag = f"{listing.etag}-{offset}-{limit}"
-        response = prepared_answer([body], [gzipped], etag, state)
-    response.headers["X-Total-Count"] = str(listing.count)
-    return response
+        return prepared_answer(listing.plain(), listing.gzipped(), listing.etag, state, total)
+    offset, limit = args.get("offset", 0), args.get("limit", MAX_PAGE)
+    body, gzipped = listing.page_answer(offset, limit)
+    etag = f"{listing.etag}-{offset}-{limit}"
+    return prepared_answer([body], [gzipped], etag, state, total)
 
 
 @bp.get("/by-document/<string(maxlength=40):document>")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date, quote_etag
 from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 
 from wisphub_api.errors import InvalidParameters
@@ -32,27 +34,71 @@ def cached_body(prepared: PreparedJson, state: CacheState) -> Response:
     return prepared_answer([prepared.body], [prepared.gzipped], prepared.etag, state)
 
 
+# What can make a GET conditional or partial; without any of them the answer is a plain 200.
+_CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """Return werkzeug's ``http_date()`` of now, formatted once a second."""
+    global _date
+    second = int(time.time())
+    if _date[0] != second:
+        _date = (second, http_date(second))
+    return _date[1]
+
+
 def prepared_answer(
-    plain: Sequence[bytes], gzipped: Sequence[bytes], etag: str, state: CacheState
+    plain: Sequence[bytes],
+    gzipped: Sequence[bytes],
+    etag: str,
+    state: CacheState,
+    extra_headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
-    """Answer bytes prepared in advance, in pieces, gzipped when accepted; 304 if unchanged."""
-    if request.accept_encodings["gzip"]:
-        response = Response(gzipped, mimetype="application/json")
-        response.headers["Content-Encoding"] = "gzip"
-        response.set_etag(etag + "-gzip")  # each representation has its own tag
+    """Answer bytes prepared in advance, in pieces, gzipped when accepted; 304 if unchanged.
+
+    The headers are written in one go; werkzeug's make_conditional runs only when the request
+    carries a conditional or range header, else it would only have added ``Date``.
+    """
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if req.accept_encodings["gzip"]:
+        body, tag = gzipped, quote_etag(etag + "-gzip")  # each representation has its own tag
+        encoding: list[tuple[str, str]] = [("Content-Encoding", "gzip")]
     else:
-        response = Response(plain, mimetype="application/json")
-        response.set_etag(etag)
-    response.headers["Content-Length"] = str(sum(map(len, response.response)))
-    response.vary.add("Accept-Encoding")
-    response.headers["Cache-Control"] = LIST_CACHE_CONTROL
-    response.make_conditional(request)
-    return with_cache_headers(response, state)
+        body, tag, encoding = plain, quote_etag(etag), []
+    response = Response(body, content_type="application/json")
+    environ = req.environ
+    conditional = any(name in environ for name in _CONDITIONAL)
+    response.headers.extend(
+        [
+            *encoding,
+            ("ETag", tag),
+            ("Content-Length", str(sum(map(len, body)))),
+            ("Vary", "Accept-Encoding"),
+            ("Cache-Control", LIST_CACHE_CONTROL),
+            *(() if conditional else [("Date", _http_date())]),
+            ("X-Cache", state.status),
+            ("X-Cache-Age", str(int(state.age))),
+            *extra_headers,
+        ]
+    )
+    if conditional:
+        response.make_conditional(req)
+    return response
 
 
 def bytes_answer(body: bytes, state: CacheState) -> Response:
     """Answer JSON bytes taken from the snapshot as they are, with the cache headers."""
-    return with_cache_headers(Response(body, mimetype="application/json"), state)
+    response = Response(body, content_type="application/json")
+    response.headers.extend([("X-Cache", state.status), ("X-Cache-Age", str(int(state.age)))])
+    return response
 
 
 def json_answer(data: Any, state: CacheState, status: int = 200) -> Response:
