@@ -9,11 +9,7 @@ every worker logs each change of state once, and service recovers without a rest
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.stack.redis import RedisServer, redis_binary
 from tests.support.sandbox import SandboxProcess
 from tests.support.servers import GunicornServer, call, free_port
 
@@ -38,57 +35,11 @@ READS = [
 ]
 
 
-class PrivateRedis:
-    """A redis-server of this test only, on a free loopback port."""
-
-    def __init__(self) -> None:
-        binary = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin")
-        if binary is None:
-            pytest.skip("redis-server is not installed (.ci/run installs it)")
-        self.binary = binary
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> PrivateRedis:
-        command = [
-            self.binary,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def signal(self, number: int) -> None:
-        """Send ``number`` to this test's redis-server (by its PID, never by name)."""
-        assert self.process is not None
-        os.kill(self.process.pid, number)
-        if number == signal.SIGKILL:
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(10)
+def private_redis() -> RedisServer:
+    """A redis-server of this test only, on a free loopback port (stopped by its PID)."""
+    if redis_binary() is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    return RedisServer().start()
 
 
 def verify(port: int) -> tuple[int, dict]:
@@ -129,7 +80,7 @@ def sandbox() -> Iterator[SandboxProcess]:
 
 
 def test_redis_killed_reads_keep_answering_and_verification_fails_closed(tmp_path, sandbox):
-    redis = PrivateRedis().start()
+    redis = private_redis()
     api = start_api(tmp_path, sandbox, redis.url)
     try:
         assert set(read_everything(api.port, 2)) == {200}
@@ -157,7 +108,7 @@ def test_redis_killed_reads_keep_answering_and_verification_fails_closed(tmp_pat
 
 
 def test_redis_hung_costs_one_timeout_per_interval_not_per_request(tmp_path, sandbox):
-    redis = PrivateRedis().start()
+    redis = private_redis()
     api = start_api(tmp_path, sandbox, redis.url)
     try:
         assert set(read_everything(api.port, 1)) == {200}
