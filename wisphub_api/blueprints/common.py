@@ -13,7 +13,6 @@ from werkzeug.http import http_date, quote_etag
 from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 
 from wisphub_api.errors import InvalidParameters
-from wisphub_api.i18n import N_, translate
 from wisphub_api.schemas.common import ErrorSchema
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState
@@ -114,8 +113,8 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.args:
-            unknown = {name: [N_("Unknown field.")] for name in request.args}
-            raise InvalidParameters(N_("This route takes no query parameters."), errors=unknown)
+            unknown = {name: ["Unknown field."] for name in request.args}
+            raise InvalidParameters("This route takes no query parameters.", errors=unknown)
         return view(*args, **kwargs)
 
     return wrapper
@@ -125,8 +124,8 @@ def refuse_repeated_parameters() -> None:
     """Refuse ``?q=a&q=b``: taking one value would silently drop the other."""
     repeated = [name for name, values in request.args.lists() if len(values) > 1]
     if repeated and request.path.startswith("/api/"):
-        errors = {name: [N_("Given more than once.")] for name in repeated}
-        raise InvalidParameters(N_("A query parameter was given more than once."), errors=errors)
+        errors = {name: ["Given more than once."] for name in repeated}
+        raise InvalidParameters("A query parameter was given more than once.", errors=errors)
 
 
 # Largest id WispHub uses (a PostgreSQL integer); longer digit strings are not ids.
@@ -240,9 +239,9 @@ def bad_id_parameters(app: Flask, path: str, method: str) -> InvalidParameters |
     ]
     if not bad:
         return None
-    message = translate(N_("Must be a whole number between 1 and {max}.")).format(max=MAX_ID)
+    message = f"Must be a whole number between 1 and {MAX_ID}."
     return InvalidParameters(
-        translate(N_("The {name} in the URL must be a whole number.")).format(name=bad[0]),
+        f"The {bad[0]} in the URL must be a whole number.",
         errors={name: [message] for name in bad},
     )
 
