@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wisphub_api import auth, errors, extensions, http, observability
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
+    from wisphub_api.requesthooks import merge_hooks
 
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(load_config() if config is None else {})
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.init_services(app)
     observability.init_app(app)  # after the services, so their cache and upstream calls count
     register_blueprints(app, api)
+    merge_hooks(app)  # the hooks registered above, run as one before- and one after-request hook
     extensions.start_services(app)
     return app
 

@@ -53,10 +53,15 @@ def require_json_body() -> None:
         raise PayloadTooLarge()
 
 
+# The security headers, lowercased, for one pass over an answer's headers.
+_SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
+
+
 def add_headers(response: Response) -> Response:
     """Add the security headers and, when configured, CORS headers to ``response``."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}  # a view may have set one: keep it
+    headers.extend([(name, value) for key, name, value in _SECURITY if key not in present])
     origins = current_app.config["CORS_ORIGINS"]
     origin = request.headers.get("Origin")
     if origins and origin and ("*" in origins or origin in origins):

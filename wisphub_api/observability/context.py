@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
 
 from wisphub_api.observability.requestlog import UNMATCHED_ROUTE
 
@@ -23,6 +24,7 @@ __all__ = [
     "elapsed_seconds",
     "install_middleware",
     "route_template",
+    "template_of",
 ]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -58,7 +60,11 @@ def elapsed_seconds() -> float:
 
 def route_template() -> str:
     """Return the matched rule, e.g. ``/api/v1/clients/by-phone/<phone>``, never the raw path."""
-    rule = request.url_rule
+    return template_of(request.url_rule)
+
+
+def template_of(rule: Rule | None) -> str:
+    """Return the template of a matched rule (``UNMATCHED_ROUTE`` for none)."""
     if rule is None:
         return UNMATCHED_ROUTE
     template = _TEMPLATES.get(rule.rule)

@@ -9,13 +9,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask
 from flask.logging import default_handler
 
-from wisphub_api.observability.context import elapsed_seconds, route_template
 from wisphub_api.observability.masking import MASK, MASKING_FILTER, REQUEST_FIELDS, MaskingFilter
 from wisphub_api.observability.request_id import current_request_id
-from wisphub_api.observability.requestlog import JSON_LINE, REQUEST_LOGGER, log_request_line
+from wisphub_api.observability.requestlog import JSON_LINE, REQUEST_LOGGER
 
 APP_LOGGER = "wisphub_api"
 # Gunicorn's own loggers in a worker; its error log quotes raw paths ("Error handling request").
@@ -31,7 +30,6 @@ __all__ = [
     "MaskingFilter",
     "StderrHandler",
     "configure_logging",
-    "log_request",
 ]
 
 
@@ -99,19 +97,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> logging.Handle
             if MASKING_FILTER not in other.filters:
                 other.addFilter(MASKING_FILTER)
     return handler
-
-
-def log_request(response: Response) -> None:
-    """Log one line for the request: method, route template, status, time, caller, cache."""
-    log_request_line(
-        method=request.method,
-        route=route_template(),
-        status=response.status_code,
-        duration_ms=round(elapsed_seconds() * 1000, 2),
-        remote_addr=request.remote_addr,
-        cache=response.headers.get("X-Cache"),
-        request_id=current_request_id(),
-    )
 
 
 def _secrets(app: Flask) -> list[str]:

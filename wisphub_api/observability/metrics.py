@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -25,7 +25,6 @@ from prometheus_client import (
 )
 
 from wisphub_api.extensions import METRICS_KEY, SERVICES_KEY
-from wisphub_api.observability.context import elapsed_seconds, route_template
 
 logger = logging.getLogger("wisphub_api.metrics")
 
@@ -146,19 +145,11 @@ class AppMetrics:
         return generate_latest(registry)
 
 
-def _error_code(response: Response) -> str:
+def error_code(response: Response) -> str:
+    """Return the machine code of an error answer (``http_<status>`` when it has none)."""
     body = None if response.is_streamed else response.get_json(silent=True)
     code = body.get("code") if isinstance(body, dict) else None
     return code if isinstance(code, str) else f"http_{response.status_code}"
-
-
-def record_request(response: Response) -> None:
-    """Count the request that ``response`` answers."""
-    metrics: AppMetrics = current_app.extensions[METRICS_KEY]
-    status = response.status_code
-    metrics.observe_request(request.method, route_template(), status, elapsed_seconds())
-    if status >= 400:
-        metrics.errors.labels(_error_code(response)).inc()
 
 
 def show_metrics() -> Response:

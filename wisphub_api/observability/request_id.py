@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, g, has_request_context, request
+from flask import g, has_request_context, request
 
 from wisphub_api.observability.requestlog import REQUEST_ID_HEADER as HEADER
 from wisphub_api.observability.requestlog import is_valid_request_id as is_valid
 from wisphub_api.observability.requestlog import new_request_id, request_id_from
 
-__all__ = ["HEADER", "answer_with_id", "current_request_id", "is_valid", "new_request_id"]
+__all__ = ["HEADER", "current_request_id", "is_valid", "new_request_id"]
 
 
 def current_request_id() -> str | None:
@@ -20,8 +20,3 @@ def current_request_id() -> str | None:
         # Chosen lazily so that a request refused by an earlier hook (401, 415) still gets one.
         value = g.request_id = request_id_from(request.headers.get(HEADER))
     return value
-
-
-def answer_with_id(response: Response) -> None:
-    """Return the request's id on ``response`` (errors included)."""
-    response.headers[HEADER] = current_request_id() or new_request_id()
