@@ -22,12 +22,12 @@ __all__ = ["merge_hooks"]
 
 def merge_hooks(app: Flask) -> None:
     """Merge the app-wide before-request hooks into one, and the after-request hooks into one."""
-    befores = app.before_request_funcs.get(None, [])
+    befores: list[Any] = list(app.before_request_funcs.get(None, []))
     if len(befores) > 1 and not _any_async(befores):
-        app.before_request_funcs[None] = [_before_chain(list(befores))]
-    afters = app.after_request_funcs.get(None, [])
+        app.before_request_funcs[None] = [_before_chain(befores)]
+    afters: list[Any] = list(app.after_request_funcs.get(None, []))
     if len(afters) > 1 and not _any_async(afters):
-        app.after_request_funcs[None] = [_after_chain(list(reversed(afters)))]
+        app.after_request_funcs[None] = [_after_chain(afters[::-1])]
 
 
 def _any_async(hooks: list[Callable[..., Any]]) -> bool:

@@ -21,7 +21,7 @@ def finish_request(response: Response) -> Response:
     answer's.
     """
     req = request._get_current_object()  # type: ignore[attr-defined]
-    context = g._get_current_object()  # type: ignore[attr-defined]
+    context = g._get_current_object()
     request_id = context.get("request_id")
     if request_id is None:  # chosen here unless an earlier hook or a log line chose it
         request_id = context.request_id = request_id_from(req.headers.get(HEADER))
