@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask application; ``config`` replaces settings read from the environment."""
     from flask import Flask
 
-    from wisphub_api import auth, errors, extensions, http, observability
+    from wisphub_api import auth, errors, extensions, http, i18n, observability
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
     from wisphub_api.requesthooks import merge_hooks
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     extensions.cache.init_app(app, config=_cache_config(app.config))
     api = _make_api(app)
     errors.init_app(app)
+    i18n.init_app(app)  # sentences in the request's language, chosen only when one is said
     auth.init_app(app)
     http.init_app(app)
     extensions.init_services(app)

@@ -15,6 +15,8 @@ from typing import Any
 from dotenv import dotenv_values
 
 ENVIRONMENTS = ("production", "development", "testing")
+# The languages of the answers' sentences (wisphub_api/translations), Accept-Language chooses.
+LANGUAGES = ("es", "en")
 
 # The bot key written in .env.example for the sandbox demo; never accepted in production.
 DEMO_API_KEY = "demo-bot-key-change-me"
@@ -26,6 +28,10 @@ class ConfigError(RuntimeError):
 
 def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _word(value: str) -> str:
+    return value.strip().lower()
 
 
 def _bool(value: str) -> bool:
@@ -96,6 +102,9 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     "PAYMENT_PROMISE_MAX_DAYS": (int, "5"),
     "RECEIPT_MAX_BYTES": (int, "5242880"),
     "WISPHUB_TIMEZONE": (str.strip, "America/Bogota"),
+    # The language of sentences when Accept-Language names none of LANGUAGES (the ISPs' bots
+    # mostly talk to Spanish speakers).
+    "DEFAULT_LANGUAGE": (_word, "es"),
     # Operations.
     "LOG_LEVEL": (str.upper, "INFO"),
     "TRUSTED_PROXY_COUNT": (int, "0"),
@@ -147,6 +156,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("CACHE_TYPE=RedisCache needs CACHE_REDIS_URL")
     if config["CACHE_TYPE"] not in {"SimpleCache", "RedisCache", "NullCache"}:
         raise ConfigError("CACHE_TYPE must be SimpleCache or RedisCache")
+    if config["DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     if config["TRUSTED_PROXY_COUNT"] < 0:
         raise ConfigError("TRUSTED_PROXY_COUNT must be 0 or more")
     for name in (
@@ -232,6 +243,8 @@ def config_for_tests(**overrides: Any) -> dict:
         UPSTREAM_BACKOFF=0.0,
         # Each test app its own shared state, so that no count or write leaks between tests.
         STATE_DIR=tempfile.mkdtemp(prefix="wisphub_api-test-state-"),
+        # Tests read the English sentences; the Spanish ones have tests of their own.
+        DEFAULT_LANGUAGE="en",
     )
     config.update(overrides)
     return config
