@@ -8,9 +8,10 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 
 from wisphub_api.errors import PayloadTooLarge, UnsupportedMediaType
+from wisphub_api.translatable import N_
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-MULTIPART_ONLY = "The request body must be multipart/form-data."
+MULTIPART_ONLY = N_("The request body must be multipart/form-data.")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

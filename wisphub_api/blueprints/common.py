@@ -13,6 +13,7 @@ from werkzeug.http import http_date, quote_etag
 from werkzeug.routing import BaseConverter, Map, Rule, ValidationError
 
 from wisphub_api.errors import InvalidParameters
+from wisphub_api.i18n import N_, translate
 from wisphub_api.schemas.common import ErrorSchema
 from wisphub_api.services.prepared import PreparedJson
 from wisphub_api.services.snapshots import CacheState
@@ -113,8 +114,8 @@ def no_query_parameters(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.args:
-            unknown = {name: ["Unknown field."] for name in request.args}
-            raise InvalidParameters("This route takes no query parameters.", errors=unknown)
+            unknown = {name: [N_("Unknown field.")] for name in request.args}
+            raise InvalidParameters(N_("This route takes no query parameters."), errors=unknown)
         return view(*args, **kwargs)
 
     return wrapper
@@ -124,8 +125,8 @@ def refuse_repeated_parameters() -> None:
     """Refuse ``?q=a&q=b``: taking one value would silently drop the other."""
     repeated = [name for name, values in request.args.lists() if len(values) > 1]
     if repeated and request.path.startswith("/api/"):
-        errors = {name: ["Given more than once."] for name in repeated}
-        raise InvalidParameters("A query parameter was given more than once.", errors=errors)
+        errors = {name: [N_("Given more than once.")] for name in repeated}
+        raise InvalidParameters(N_("A query parameter was given more than once."), errors=errors)
 
 
 # Largest id WispHub uses (a PostgreSQL integer); longer digit strings are not ids.
@@ -239,9 +240,9 @@ def bad_id_parameters(app: Flask, path: str, method: str) -> InvalidParameters |
     ]
     if not bad:
         return None
-    message = f"Must be a whole number between 1 and {MAX_ID}."
+    message = translate(N_("Must be a whole number between 1 and {max}.")).format(max=MAX_ID)
     return InvalidParameters(
-        f"The {bad[0]} in the URL must be a whole number.",
+        translate(N_("The {name} in the URL must be a whole number.")).format(name=bad[0]),
         errors={name: [message] for name in bad},
     )
 

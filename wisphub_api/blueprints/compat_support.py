@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response
 
 from wisphub_api.blueprints.common import documents_errors, json_answer, no_query_parameters
+from wisphub_api.blueprints.diagnostics import public_diagnostic
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
 from wisphub_api.schemas.diagnostics import (
@@ -58,5 +59,5 @@ def start_ping(body: dict[str, Any], service_id: int) -> dict[str, Any]:
 @no_query_parameters
 def ping_result(task_id: str) -> dict[str, Any]:
     """Read a diagnostic (GET /api/v1/diagnostics/<id>): its verdict as status, and message."""
-    diagnostic = current_services().support.diagnostics.read(task_id).to_public()
+    diagnostic = public_diagnostic(current_services().support.diagnostics.read(task_id))
     return {"status": diagnostic["verdict"], "message": diagnostic["message"]}

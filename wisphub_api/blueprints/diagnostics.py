@@ -11,12 +11,14 @@ from wisphub_api.blueprints.common import documents_errors, no_query_parameters
 from wisphub_api.blueprints.idempotency import idempotent
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
+from wisphub_api.i18n import translate
 from wisphub_api.schemas.diagnostics import (
     DiagnosticRequestSchema,
     DiagnosticSchema,
     DiagnosticStartedSchema,
     DiagnosticWaitSchema,
 )
+from wisphub_api.services.diagnostics import Diagnostic
 
 bp = Blueprint("diagnostics", __name__, description="Diagnose a subscriber's connection.")
 
@@ -40,8 +42,10 @@ def start_diagnostic(body: dict[str, Any], service_id: int, wait: int) -> Respon
     if wait:
         diagnostic = diagnostics.wait(diagnostic.diagnostic_id, wait)
     if diagnostic.final:
-        response = jsonify(diagnostic.to_public())
+        response = jsonify(public_diagnostic(diagnostic))
         response.status_code = 200
+        # A replay of this answer is said in its own request's language.
+        response.localized = lambda: jsonify(public_diagnostic(diagnostic))  # type: ignore[attr-defined]
     else:
         response = jsonify({"diagnostic_id": diagnostic.diagnostic_id, "status": "pending"})
         response.status_code = 202
@@ -60,4 +64,11 @@ def get_diagnostic(diagnostic_id: str) -> dict[str, Any]:
 
     However many bots read it, WispHub is asked at most once per DIAGNOSTIC_POLL_SECONDS.
     """
-    return current_services().support.diagnostics.read(diagnostic_id).to_public()
+    return public_diagnostic(current_services().support.diagnostics.read(diagnostic_id))
+
+
+def public_diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+    """Return the contract's Diagnostic, its message in the request's language."""
+    body = diagnostic.to_public()
+    body["message"] = translate(body["message"])
+    return body

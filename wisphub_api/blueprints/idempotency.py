@@ -24,6 +24,7 @@ from flask import Response, jsonify, make_response, request
 from wisphub_api import errors
 from wisphub_api.errors import InvalidParameters
 from wisphub_api.extensions import current_services
+from wisphub_api.i18n import N_, current_language, in_every_language, language_chosen
 from wisphub_api.services.errors import ServiceError, WritesUnavailable
 from wisphub_api.services.idempotency import Claim, Recorded
 from wisphub_api.services.idempotency import fingerprint as digest
@@ -44,8 +45,8 @@ def _key() -> str | None:
         return None
     if not _KEY.fullmatch(value):
         raise InvalidParameters(
-            f"{HEADER} must be 1 to 255 printable characters without spaces.",
-            errors={HEADER: ["Must be 1 to 255 printable characters without spaces."]},
+            N_("Idempotency-Key must be 1 to 255 printable characters without spaces."),
+            errors={HEADER: [N_("Must be 1 to 255 printable characters without spaces.")]},
         )
     return value
 
@@ -58,16 +59,27 @@ def _sent_nothing(error: Exception) -> bool:
 
 
 def _replay(recorded: Recorded) -> Response:
-    response = jsonify(recorded.body["body"])
+    # An answer that holds a sentence was kept in every language: this request's is given.
+    bodies = recorded.body.get("bodies")
+    body = bodies.get(current_language()) if bodies else None
+    response = jsonify(recorded.body["body"] if body is None else body)
     response.status_code = recorded.status
     response.headers.update(recorded.body["headers"])
     response.headers[REPLAYED_HEADER] = "true"
     return response
 
 
-def _record(claim: Claim, response: Response) -> None:
+def _record(
+    claim: Claim, response: Response, render: Callable[[], dict[str, Any]] | None = None
+) -> None:
+    """Keep the first answer; one that holds a sentence, in every language ``render`` gives."""
     headers = {name: response.headers[name] for name in _KEPT_HEADERS if name in response.headers}
-    body = {"body": response.get_json(silent=True), "headers": headers}
+    body: dict[str, Any] = {"body": response.get_json(silent=True), "headers": headers}
+    localized = getattr(response, "localized", None)  # a success answer that holds a sentence
+    if render is None and localized is not None:
+        render = lambda: localized().get_json()  # noqa: E731
+    if render is not None and language_chosen():
+        body["bodies"] = in_every_language(render)
     # If the store fails now, the write still happened; only its replay is lost (the pending
     # claim expires).
     with contextlib.suppress(SharedStateUnavailable):
@@ -101,6 +113,7 @@ def idempotent(
                 raise WritesUnavailable(exc.retry_after) from None
             if isinstance(found, Recorded):
                 return _replay(found)
+            render = None
             try:
                 response = make_response(view(*args, **kwargs))
             except Exception as exc:
@@ -109,7 +122,8 @@ def idempotent(
                         records.release(found)  # else the claim simply expires
                     raise
                 response = errors.render(exc)  # WispHub may have acted: keep this answer
-            _record(found, response)
+                render = functools.partial(errors.body_of, exc)
+            _record(found, response, render)
             return response
 
         return wrapper

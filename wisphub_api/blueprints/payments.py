@@ -19,6 +19,7 @@ from wisphub_api.blueprints.uploads import (
 from wisphub_api.errors import InvalidParameters
 from wisphub_api.extensions import current_services
 from wisphub_api.http import takes_multipart
+from wisphub_api.i18n import N_, translate
 from wisphub_api.schemas.billing import (
     PaymentReportFormSchema,
     PaymentReportSchema,
@@ -49,9 +50,11 @@ def _require_promises(view: Any) -> Any:
 def _check_until(until: dt.date) -> None:
     first, last = current_services().billing.promises.window()
     if not first <= until <= last:
-        message = f"Must be a date from {first.isoformat()} to {last.isoformat()}."
+        message = translate(N_("Must be a date from {first} to {last}.")).format(
+            first=first.isoformat(), last=last.isoformat()
+        )
         raise InvalidParameters(
-            "until must be from the ISP's today to PAYMENT_PROMISE_MAX_DAYS days ahead.",
+            N_("until must be from the ISP's today to PAYMENT_PROMISE_MAX_DAYS days ahead."),
             errors={"until": [message]},
         )
 
@@ -62,8 +65,8 @@ def _paid_at(moment: dt.datetime) -> dt.datetime:
     now = calendar.now()
     if not now - OLDEST_PAYMENT <= aware <= now + CLOCK_SLACK:
         raise InvalidParameters(
-            "paid_at must not be in the future nor over a year ago.",
-            errors={"paid_at": ["Must not be in the future nor over a year ago."]},
+            N_("paid_at must not be in the future nor over a year ago."),
+            errors={"paid_at": [N_("Must not be in the future nor over a year ago.")]},
         )
     return aware
 

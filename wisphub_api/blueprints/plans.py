@@ -12,6 +12,7 @@ from wisphub_api.blueprints.common import (
 )
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
+from wisphub_api.i18n import translate
 from wisphub_api.schemas.plans import PlanDetailSchema, PlanSchema
 
 bp = Blueprint("plans", __name__, description="The ISP's internet plans.")
@@ -34,4 +35,6 @@ def list_plans() -> Response:
 def get_plan(plan_id: int) -> Response:
     """Show a plan's price and speeds; a plan WispHub gives no detail for says why in ``note``."""
     detail, state = current_services().plans.detail(plan_id)
+    if "note" in detail:  # a sentence, in the request's language
+        detail = {**detail, "note": translate(detail["note"])}
     return json_answer(detail, state)

@@ -21,6 +21,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from wisphub_api.blueprints.parsing import Blueprint, SafeJsonParser
 from wisphub_api.errors import InvalidParameters
+from wisphub_api.i18n import N_
 from wisphub_api.services.errors import ReceiptTooLarge
 
 # Room for the form's other fields and the multipart framing, beside the receipt itself.
@@ -75,8 +76,8 @@ def single_valued_form(view: Callable[..., Any]) -> Callable[..., Any]:
         counts.update(name for name, _ in request.files.items(multi=True))
         repeated = sorted(name for name, count in counts.items() if count > 1)
         if repeated:
-            errors = {name: ["Given more than once."] for name in repeated}
-            raise InvalidParameters("A form field was given more than once.", errors=errors)
+            errors = {name: [N_("Given more than once.")] for name in repeated}
+            raise InvalidParameters(N_("A form field was given more than once."), errors=errors)
         return view(*args, **kwargs)
 
     return wrapper

@@ -9,6 +9,7 @@ from flask import Response
 from wisphub_api.blueprints.common import documents_errors, json_answer, no_query_parameters
 from wisphub_api.blueprints.parsing import Blueprint
 from wisphub_api.extensions import current_services
+from wisphub_api.i18n import plural, translate
 from wisphub_api.schemas.clients import ClientSchema
 from wisphub_api.schemas.verification import (
     EndUserHeaderSchema,
@@ -36,10 +37,15 @@ def verify_client(claims: dict[str, Any], service_id: int, end_user: str | None 
     counters cannot be reached (verification never fails open).
     """
     result, state = current_services().identity.verify(service_id, claims, end_user=end_user)
+    wording = result.wording
     body = {
         "is_valid": result.is_valid,
         "matched_fields": list(result.matched_fields),
-        "message": result.message,
+        "message": (
+            plural(wording.singular, wording.plural, wording.num, **dict(wording.values))
+            if wording is not None
+            else translate(result.message)
+        ),
     }
     return json_answer(body, state)
 

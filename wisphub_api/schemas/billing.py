@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
 from wisphub_api.schemas.common import NOT_BLANK
+from wisphub_api.translatable import N_
 
 # Largest id WispHub uses (a PostgreSQL integer), as the path converters say.
 MAX_ID = 2**31 - 1
@@ -25,7 +26,7 @@ class StrictId(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
-            raise ValidationError("Must be a whole number.")
+            raise ValidationError(N_("Must be a whole number."))
         result: int = super()._deserialize(value, attr, data, **kwargs)
         return result
 
@@ -142,7 +143,7 @@ class Moment(fields.Field):
                 return dt.datetime.fromisoformat(value)
             except ValueError:
                 pass
-        raise ValidationError("Must be a date (YYYY-MM-DD) or an ISO 8601 date and time.")
+        raise ValidationError(N_("Must be a date (YYYY-MM-DD) or an ISO 8601 date and time."))
 
 
 class ReceiptUpload(Upload):
@@ -150,7 +151,7 @@ class ReceiptUpload(Upload):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, FileStorage):
-            raise ValidationError("Must be a file.")
+            raise ValidationError(N_("Must be a file."))
         return value
 
 

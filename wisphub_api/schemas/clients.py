@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wisphub_api.schemas.common import StrictNumber, text_field
+from wisphub_api.translatable import N_
 
 
 class ClientSchema(Schema):
@@ -48,7 +49,7 @@ class ClientUpdateSchema(Schema):
     last_name = text_field()
     document = fields.String(
         validate=validate.Regexp(
-            r"^[0-9A-Za-z.\- ]{3,30}$", error="Must be 3 to 30 letters, digits, dots or dashes."
+            r"^[0-9A-Za-z.\- ]{3,30}$", error=N_("Must be 3 to 30 letters, digits, dots or dashes.")
         )
     )
     address = text_field()
@@ -56,7 +57,7 @@ class ClientUpdateSchema(Schema):
     city = text_field()
     phone = fields.String(
         validate=validate.Regexp(
-            r"^[0-9+()\-., ]{7,60}$", error="Must be one or more phone numbers."
+            r"^[0-9+()\-., ]{7,60}$", error=N_("Must be one or more phone numbers.")
         )
     )
     balance = StrictNumber(validate=validate.Range(min=-1_000_000_000, max=1_000_000_000))
@@ -65,7 +66,7 @@ class ClientUpdateSchema(Schema):
     def require_one_field(self, data: dict[str, Any], **_: Any) -> None:
         """Refuse an update that changes nothing."""
         if not data:
-            raise ValidationError("At least one field is required.", "_schema")
+            raise ValidationError(N_("At least one field is required."), "_schema")
 
 
 # Largest page of the client list; larger ones would be the whole list in slow motion.

@@ -7,6 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from wisphub_api.translatable import N_
+
 # Longest free-text value accepted in a request field: longer than any real name or address,
 # short enough that a hostile value costs nothing to normalise.
 MAX_TEXT = 200
@@ -25,13 +27,13 @@ class StrictNumber(fields.Float):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError("Must be a number.")
+            raise ValidationError(N_("Must be a number."))
         try:
             number = float(value)  # a huge JSON integer overflows here
         except OverflowError:
-            raise ValidationError("Must be a finite number.") from None
+            raise ValidationError(N_("Must be a finite number.")) from None
         if not math.isfinite(number):
-            raise ValidationError("Must be a finite number.")
+            raise ValidationError(N_("Must be a finite number."))
         return number
 
 
@@ -45,7 +47,7 @@ def text_field(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=[
             validate.Length(min=1, max=MAX_TEXT),
-            validate.Regexp(NOT_BLANK, error="Must not be blank."),
+            validate.Regexp(NOT_BLANK, error=N_("Must not be blank.")),
         ],
         **kwargs,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from wisphub_api.schemas.common import NOT_BLANK
+from wisphub_api.translatable import N_
 
 # Largest id WispHub uses (a PostgreSQL integer), as the path converters say.
 MAX_ID = 2**31 - 1
@@ -24,7 +25,7 @@ class StrictId(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
-            raise ValidationError("Must be a whole number.")
+            raise ValidationError(N_("Must be a whole number."))
         result: int = super()._deserialize(value, attr, data, **kwargs)
         return result
 
@@ -58,7 +59,7 @@ class TicketCreateSchema(Schema):
         required=True,
         validate=[
             validate.Length(min=1, max=MAX_DESCRIPTION),
-            validate.Regexp(NOT_BLANK, error="Must not be blank."),
+            validate.Regexp(NOT_BLANK, error=N_("Must not be blank.")),
         ],
         metadata={
             "description": "What the subscriber reports. Sent to WispHub Net only: never "
@@ -83,7 +84,7 @@ class TicketCreateSchema(Schema):
         from wisphub_api.extensions import current_services
 
         if current_services().support.subjects.find(value) is None:
-            raise ValidationError("Must be one of GET /tickets/subjects.")
+            raise ValidationError(N_("Must be one of GET /tickets/subjects."))
 
 
 class LastAnswerSchema(Schema):

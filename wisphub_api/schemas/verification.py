@@ -9,12 +9,15 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from wisphub_api.schemas.common import money_field, text_field
 from wisphub_api.services.limiter import END_USER_PATTERN
+from wisphub_api.translatable import N_
 
 
 def _require_count(data: dict[str, Any], setting: str) -> None:
     needed = current_app.config[setting]
     if len(data) < needed:
-        raise ValidationError(f"At least {needed} fields are required.", "_schema")
+        # English here: the 400-or-422 rule reads it; the answer translates it (the values kept).
+        message = N_("At least {needed} fields are required.").format(needed=needed)
+        raise ValidationError(message, "_schema")
 
 
 class VerifyRequestSchema(Schema):
@@ -68,7 +71,7 @@ class EndUserHeaderSchema(Schema):
         load_default=None,
         validate=[
             validate.Length(min=1, max=128),
-            validate.Regexp(END_USER_PATTERN, error="Must be printable ASCII characters."),
+            validate.Regexp(END_USER_PATTERN, error=N_("Must be printable ASCII characters.")),
         ],
         metadata={
             "description": "An opaque id of the person in the conversation (e.g. the WhatsApp "

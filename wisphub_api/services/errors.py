@@ -86,12 +86,16 @@ class ZoneNotFound(ServiceError):
 
 
 class KnownOutage(ServiceError):
-    """A known outage affects the service: no ticket is opened (``why`` says which outage)."""
+    """A known outage affects the service: no ticket is opened (``why`` says which outage).
 
-    def __init__(self, why: str, reason: str) -> None:
+    ``why`` may name ``{count}``, the zone's open tickets; it is filled when it is answered.
+    """
+
+    def __init__(self, why: str, reason: str, count: int = 0) -> None:
         super().__init__("known outage")
         self.why = why
         self.reason = reason  # open_tickets | router_failure
+        self.count = count
 
 
 class DiagnosticNotFound(ServiceError):

@@ -16,14 +16,15 @@ from wisphub_api.services.catalogue import SupportCatalogue
 from wisphub_api.services.errors import KnownOutage, ZoneNotFound
 from wisphub_api.services.snapshots import CacheState
 from wisphub_api.services.tickets import TicketBook, combine_states
+from wisphub_api.translatable import N_
 from wisphub_api.upstream.models import Client
 
 OPEN_TICKETS = "open_tickets"
 ROUTER_FAILURE = "router_failure"
-# Why the outage is known, as the 409 of POST /tickets says it.
+# Why the outage is known, as the 409 of POST /tickets says it ({count}: the zone's open tickets).
 WHY = {
-    OPEN_TICKETS: "its zone already has {count} open tickets",
-    ROUTER_FAILURE: "WispHub Net marks the router serving it with a general failure",
+    OPEN_TICKETS: N_("its zone already has {count} open tickets"),
+    ROUTER_FAILURE: N_("WispHub Net marks the router serving it with a general failure"),
 }
 
 
@@ -50,7 +51,7 @@ class Outage:
     def refusal(self) -> KnownOutage:
         """Return the error that refuses a ticket because of this outage."""
         reason = self.reason or OPEN_TICKETS
-        return KnownOutage(WHY[reason].format(count=self.open_tickets), reason)
+        return KnownOutage(WHY[reason], reason, count=self.open_tickets)
 
 
 class OutageService:

@@ -25,11 +25,12 @@ from wisphub_api.services.errors import (
 )
 from wisphub_api.services.invoices import MAX_MONTHS, InvoiceBook
 from wisphub_api.services.snapshots import CacheState
+from wisphub_api.translatable import N_
 from wisphub_api.upstream.client import WispHubClient
 from wisphub_api.upstream.invoices import Invoice, PaymentMethod, UpstreamRefused
 from wisphub_api.upstream.models import Client
 
-PROMISES = "Payment promises"  # the feature's name in FeatureDisabled's sentence
+PROMISES = N_("Payment promises")  # the feature's name in FeatureDisabled's sentence
 
 
 class PaymentMethods:

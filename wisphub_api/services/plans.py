@@ -10,6 +10,7 @@ from typing import Any
 from wisphub_api.services.errors import PlanNotFound
 from wisphub_api.services.prepared import PreparedJson, encode_json
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
+from wisphub_api.translatable import N_
 from wisphub_api.upstream.client import WispHubClient
 from wisphub_api.upstream.errors import UpstreamNotFound
 from wisphub_api.upstream.models import PlanDetail, PlanSummary
@@ -17,7 +18,7 @@ from wisphub_api.upstream.models import PlanDetail, PlanSummary
 PlanPair = tuple[PlanSummary, PlanDetail | None]
 
 # WispHub publishes no price or speeds for PCQ plans (or answers 404 for a plan's detail).
-NO_DETAIL_NOTE = "WispHub Net publishes no price or speeds for this plan."
+NO_DETAIL_NOTE = N_("WispHub Net publishes no price or speeds for this plan.")
 
 
 def load_plans(upstream: WispHubClient, max_parallel: int) -> tuple[PlanPair, ...]:

@@ -6,28 +6,33 @@
 - ``error``: the router answered MikroTik error strings and nothing else (or the task failed).
 
 Messages say which kind of result it was in English, never the upstream text (it holds
-addresses). They are kept in one place for the translation catalogues to come.
+addresses). They are the catalogues' msgids: stored in English with a diagnostic, answered in
+the caller's language (``wisphub_api.i18n``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wisphub_api.translatable import N_
 from wisphub_api.upstream.tasks import PingError, PingReply, TaskState
 
 SUBSCRIBER_SIDE = frozenset({"private", "mac"})
 MESSAGES = {
-    "pending": "The diagnostic is still running; read it again in a few seconds.",
-    "stable": "The subscriber's equipment answers: the connection reaches their home.",
-    "antenna_only": "Only the antenna answers: the subscriber's router or its cable may be "
-    "at fault.",
-    "no_internet": "Nothing answers: the subscriber's equipment cannot be reached.",
-    "interface_mismatch": "The router does not know the subscriber's LAN interface (WispHub's "
-    "interfaz_lan may be out of date); the ping could not run.",
-    "router_error": "The router answered with an error instead of ping results.",
-    "task_failed": "WispHub Net could not run the ping on the router.",
-    "task_gone": "WispHub Net no longer knows this diagnostic's task.",
-    "timed_out": "The diagnostic did not finish in time; start a new one.",
+    "pending": N_("The diagnostic is still running; read it again in a few seconds."),
+    "stable": N_("The subscriber's equipment answers: the connection reaches their home."),
+    "antenna_only": N_(
+        "Only the antenna answers: the subscriber's router or its cable may be at fault."
+    ),
+    "no_internet": N_("Nothing answers: the subscriber's equipment cannot be reached."),
+    "interface_mismatch": N_(
+        "The router does not know the subscriber's LAN interface (WispHub's "
+        "interfaz_lan may be out of date); the ping could not run."
+    ),
+    "router_error": N_("The router answered with an error instead of ping results."),
+    "task_failed": N_("WispHub Net could not run the ping on the router."),
+    "task_gone": N_("WispHub Net no longer knows this diagnostic's task."),
+    "timed_out": N_("The diagnostic did not finish in time; start a new one."),
 }
 
 

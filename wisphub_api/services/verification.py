@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from wisphub_api.services.text import STOP_WORDS, address_tokens, digits, split_alnum, tokens
+from wisphub_api.translatable import N_plural
 from wisphub_api.upstream.models import Client
 from wisphub_api.upstream.phones import normalize_phone
 
@@ -59,13 +60,48 @@ _PLAN_WORDS = STOP_WORDS | {"plan"}
 
 
 @dataclass(frozen=True, slots=True)
+class Wording:
+    """A sentence with numbers, as gettext's ``ngettext`` takes it (``num`` picks the form)."""
+
+    singular: str
+    plural: str
+    num: int
+    values: tuple[tuple[str, int], ...] = ()
+
+    def english(self) -> str:
+        """Return the sentence in English, the catalogues' source language."""
+        text = self.singular if self.num == 1 else self.plural
+        return text % {"num": self.num, **dict(self.values)}
+
+
+# The verdict's sentences (``%(num)d``: the fields counted; ``%(matched)d``: those that matched).
+VERIFIED = N_plural(
+    "Identity verified: %(num)d field matched.", "Identity verified: %(num)d fields matched."
+)
+NOT_VERIFIED = N_plural(
+    "Identity not verified: %(matched)d of the required %(num)d field matched.",
+    "Identity not verified: %(matched)d of the required %(num)d fields matched.",
+)
+NOT_VERIFIED_WEAK = N_plural(
+    "Identity not verified: %(matched)d of the required %(num)d field matched "
+    "(city and locality do not count).",
+    "Identity not verified: %(matched)d of the required %(num)d fields matched "
+    "(city and locality do not count).",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationResult:
-    """The answer of an identity check; ``unmatched_count`` is for the limiter, not the caller."""
+    """The answer of an identity check; ``unmatched_count`` is for the limiter, not the caller.
+
+    ``message`` is English; ``wording`` lets the HTTP layer say it in the caller's language.
+    """
 
     is_valid: bool
     matched_fields: list[str]
     message: str
     unmatched_count: int = field(default=0)
+    wording: Wording | None = field(default=None, compare=False)
 
 
 def _words(kind: str, text: str) -> frozenset[str]:
@@ -197,11 +233,6 @@ def _compile(claims: Mapping[str, Any], tolerance: float) -> list[tuple[str, Pre
     ]
 
 
-def _count(number: int) -> str:
-    """Return "1 field" or "N fields"."""
-    return f"{number} field" if number == 1 else f"{number} fields"
-
-
 def verify(
     client: Client, claims: Mapping[str, Any], *, min_fields: int, price_tolerance: float = 1.0
 ) -> VerificationResult:
@@ -215,12 +246,11 @@ def verify(
     required = max(1, min_fields)
     unmatched = len(compiled) - len(matched)
     if identifying >= required:
-        message = f"Identity verified: {_count(identifying)} matched."
-        return VerificationResult(True, matched, message, unmatched)
-    message = f"Identity not verified: {identifying} of the required {_count(required)} matched."
-    if identifying < len(matched):
-        message = message[:-1] + " (city and locality do not count)."
-    return VerificationResult(False, matched, message, unmatched)
+        wording = Wording(*VERIFIED, identifying)
+        return VerificationResult(True, matched, wording.english(), unmatched, wording)
+    sentences = NOT_VERIFIED_WEAK if identifying < len(matched) else NOT_VERIFIED
+    wording = Wording(*sentences, required, (("matched", identifying),))
+    return VerificationResult(False, matched, wording.english(), unmatched, wording)
 
 
 def resolve_candidates(
