@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import time
@@ -156,3 +157,27 @@ def test_view_decodes_the_clients_it_was_built_from():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert view.client(view.position(7)) == ESPERANZA
     assert view.client(view.position(8)) == SECOND_SERVICE
+
+
+def test_search_answers_are_kept_per_snapshot_until_a_write(monkeypatch):
+    directory = make_directory(FakeUpstream([ESPERANZA, SECOND_SERVICE], listing_fails=False))
+    directory.listing()  # warm the directory
+    searched = []
+    search = ClientDirectory._search
+
+    def counted(view, overlay, query, limit):
+        searched.append((query, limit))
+        return search(view, overlay, query, limit)
+
+    monkeypatch.setattr(ClientDirectory, "_search", staticmethod(counted))
+    first, _ = directory.search("esperanza", 20)
+    again, _ = directory.search("esperanza", 20)
+    assert again == first and searched == [("esperanza", 20)]
+    directory.search("esperanza", 1)  # another limit is another answer
+    assert searched[-1] == ("esperanza", 1)
+
+    renamed = dataclasses.replace(ESPERANZA, name="ESPERANZA RENOMBRADA")
+    entry = {"client": [getattr(renamed, f.name) for f in dataclasses.fields(renamed)]}
+    directory._take_writes([{**entry, "written_at": time.time()}])
+    after, _ = directory.search("esperanza", 20)
+    assert len(searched) == 3 and b"RENOMBRADA" in after and b"RENOMBRADA" not in first

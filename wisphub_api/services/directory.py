@@ -39,6 +39,10 @@ logger = logging.getLogger("wisphub_api.directory")
 # A write stays laid over snapshots read up to this long after it: WispHub's own derived states
 # lag a write by tens of seconds, so a listing started just after it may not show it yet.
 OVERLAY_GRACE_SECONDS = 60.0
+# Search answers kept per snapshot (and set of writes), oldest dropped first: bots ask the same
+# few names again and again, and a repeated question costs a dictionary lookup.
+SEARCH_MEMO_ENTRIES = 512
+SEARCH_MEMO_BYTES = 4 * 1024 * 1024
 _CLIENT_FIELDS = tuple(field.name for field in dataclasses.fields(Client))
 
 
@@ -79,6 +83,25 @@ class _Overlay:
         self.clients = sorted((w.client for w in writes), key=lambda c: c.service_id)
         self._listing: Listing | None = None
         self._lock = threading.Lock()
+        # (query, limit) -> the search answer: it depends on nothing but the snapshot and the
+        # writes, which are this overlay's for its whole life.
+        self.searches: dict[tuple[str, int], bytes] = {}
+        self._searches_bytes = 0
+
+    def remember_search(self, key: tuple[str, int], body: bytes) -> None:
+        """Keep a search answer, dropping the oldest beyond the memo's bounds."""
+        with self._lock:
+            if key in self.searches:
+                return
+            searches = self.searches
+            while searches and (
+                len(searches) >= SEARCH_MEMO_ENTRIES
+                or self._searches_bytes + len(body) > SEARCH_MEMO_BYTES
+            ):
+                self._searches_bytes -= len(searches.pop(next(iter(searches))))
+            if len(body) <= SEARCH_MEMO_BYTES:
+                searches[key] = body
+                self._searches_bytes += len(body)
 
     @property
     def listing(self) -> Listing:
@@ -168,6 +191,15 @@ class ClientDirectory:
         current = self._current(wait=True)
         assert current is not None
         view, overlay, state = current
+        key = (query, limit)
+        body = overlay.searches.get(key)
+        if body is None:
+            body = self._search(view, overlay, query, limit)
+            overlay.remember_search(key, body)
+        return body, state
+
+    @staticmethod
+    def _search(view: ClientView, overlay: _Overlay, query: str, limit: int) -> bytes:
         hits: list[tuple[MatchKind, int, bytes]] = []
         for service_id, kind in view.search(query, limit + len(overlay.by_id)):
             if service_id not in overlay.by_id:
@@ -179,7 +211,7 @@ class ClientDirectory:
             hits.append((kind, written.client.service_id, written.body))
         if overlay.by_id:
             hits.sort(key=lambda hit: (hit[0], hit[1]))
-        return b"[" + b",".join(body for _, _, body in hits[:limit]) + b"]", state
+        return b"[" + b",".join(body for _, _, body in hits[:limit]) + b"]"
 
     def candidates(self, claims: Mapping[str, Any], tolerance: float) -> list[Client]:
         """Return clients that may match resolve ``claims`` (a superset; judged by the caller)."""
