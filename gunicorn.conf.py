@@ -98,6 +98,8 @@ serving = ServingSettings(
     max_in_flight=_env_int("OVERLOAD_MAX_IN_FLIGHT", 1000),
     # Retry-After of those 503 answers, in seconds.
     retry_after=_env_int("OVERLOAD_RETRY_AFTER", 1),
+    # The language of their sentence when Accept-Language names none: the app's setting.
+    default_language=_setting("DEFAULT_LANGUAGE").lower() or "es",
 )
 
 

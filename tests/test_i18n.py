@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import shlex
 from pathlib import Path
@@ -21,6 +22,9 @@ from wisphub_api.config import LANGUAGES, ConfigError, load_config, validate_con
 from wisphub_api.services.outage import OPEN_TICKETS, ROUTER_FAILURE, WHY
 from wisphub_api.services.payments import PROMISES
 from wisphub_api.services.verdict import MESSAGES
+from wisphub_api.serving import answers
+from wisphub_api.serving.settings import ServingSettings
+from wisphub_api.translatable import best_language
 from wisphub_api.upstream.errors import UpstreamTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -397,6 +401,35 @@ def test_a_plan_note_is_said_in_the_callers_language(api):
     assert set(notes.values()) == {
         ES.gettext("WispHub Net publishes no price or speeds for this plan.")
     }
+
+
+# -- the worker's own refusals (before the app) ----------------------------------------------
+@pytest.mark.parametrize("refusal", [answers.OVERLOADED, answers.BAD_REQUEST, answers.URI_TOO_LONG])
+def test_worker_refusals_are_said_in_the_chosen_language(refusal):
+    head, _, body = answers.json_answer(refusal, language="es").partition(b"\r\n\r\n")
+    assert json.loads(body) == {"detail": ES.gettext(refusal[3]), "code": refusal[2]}
+    assert b"Content-Language: es\r\n" in head
+    english = json.loads(answers.json_answer(refusal, language="en").partition(b"\r\n\r\n")[2])
+    assert english == {"detail": refusal[3], "code": refusal[2]}
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("", "es"),
+        ("en", "en"),
+        ("fr, en-GB;q=0.5", "en"),
+        ("*", "es"),
+        ("pt-BR", "es"),
+        ("x" * 300, "es"),
+    ],
+)
+def test_worker_chooses_its_language_like_the_app(header, expected):
+    assert best_language(header, "es") == expected
+
+
+def test_worker_default_language_is_spanish():
+    assert ServingSettings().default_language == "es"
 
 
 # -- the setting ------------------------------------------------------------------------------

@@ -171,6 +171,9 @@ def test_edges_a_crashing_app_answers_json_500(tmp_path):
     assert answer.json()["code"] == "internal_error"
 
 
+SPANISH = {"Accept-Language": "es-CO"}
+
+
 @pytest.fixture
 def busy_server(tmp_path) -> Iterator[tuple[GunicornServer, SandboxProcess]]:
     """One worker that takes one request at a time, before a cold, slow sandbox."""
@@ -205,12 +208,14 @@ def test_edges_overload_answers_503_at_once_with_retry_after(busy_server):
         deadline = time.monotonic() + TIMEOUT_S
         while sandbox.stats()["total"] == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
-        refused = call(server.port, "GET", "/api/v1/nowhere", headers=AUTH)
+        refused = call(server.port, "GET", "/api/v1/nowhere", headers={**AUTH, **SPANISH})
         health = call(server.port, "GET", "/health")
     finally:
         first.join(TIMEOUT_S)
     assert refused.status == 503
     assert refused.json()["code"] == "overloaded"
+    assert refused.json()["detail"].startswith("El servicio está ocupado")  # Accept-Language
+    assert refused.headers["Content-Language"] == "es"
     assert int(refused.headers["Retry-After"]) >= 1
     assert health.status == 200  # never refused
     assert slow == [200]

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from babel import Locale
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, gettext, ngettext
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
 from wisphub_api.config import LANGUAGES
-from wisphub_api.translatable import N_
+from wisphub_api.translatable import N_, best_language
 
 __all__ = ["LANGUAGES", "N_", "plural", "translate", "translate_message", "translate_messages"]
 _CHOSEN = "wisphub_api_language"  # in ``g``: the language of this request, once chosen
@@ -30,31 +28,14 @@ _CHOSEN = "wisphub_api_language"  # in ``g``: the language of this request, once
 _LOCALES = {language: Locale.parse(language) for language in LANGUAGES}
 
 
-# Header values longer than this are judged each time instead of being remembered.
-_MAX_REMEMBERED_HEADER = 256
-
-
 def select_language() -> Locale:
     """Return the request's language (flask-babel calls this at most once per request)."""
     default = current_app.config["DEFAULT_LANGUAGE"]
     if not has_request_context():
         return _LOCALES[default]
-    header = request.headers.get("Accept-Language", "")
-    if len(header) <= _MAX_REMEMBERED_HEADER:
-        language = _best_language(header, default)
-    else:
-        language = _best_language.__wrapped__(header, default)
+    language = best_language(request.headers.get("Accept-Language", ""), default)
     setattr(g, _CHOSEN, language)
     return _LOCALES[language]
-
-
-@lru_cache(maxsize=512)
-def _best_language(header: str, default: str) -> str:
-    """Return the best of ``LANGUAGES`` for an ``Accept-Language`` value (bots send few)."""
-    accepted = parse_accept_header(header, LanguageAccept)
-    # "*" (any language) leaves the choice to the service: it is not a wish for the first one.
-    named = LanguageAccept([(value, q) for value, q in accepted if value != "*"])
-    return str(named.best_match(LANGUAGES, default=default))
 
 
 def current_language() -> str:

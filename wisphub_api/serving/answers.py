@@ -4,37 +4,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from gunicorn.http import errors as parse_errors
 
-# (status, reason phrase, code, detail) of every refusal the worker writes itself.
-BAD_REQUEST = (400, "Bad Request", "bad_request", "The request is not valid HTTP.")
-FORBIDDEN = (403, "Forbidden", "forbidden", "The request is not allowed.")
-URI_TOO_LONG = (414, "URI Too Long", "uri_too_long", "The request line is too long.")
+from wisphub_api.translatable import N_
+
+# (status, reason phrase, code, detail) of every refusal the worker writes itself; the detail is
+# the catalogues' English msgid, said in the request's language (or DEFAULT_LANGUAGE).
+BAD_REQUEST = (400, "Bad Request", "bad_request", N_("The request is not valid HTTP."))
+FORBIDDEN = (403, "Forbidden", "forbidden", N_("The request is not allowed."))
+URI_TOO_LONG = (414, "URI Too Long", "uri_too_long", N_("The request line is too long."))
 EXPECTATION_FAILED = (
     417,
     "Expectation Failed",
     "expectation_failed",
-    "The Expect header cannot be met.",
+    N_("The Expect header cannot be met."),
 )
 HEADERS_TOO_LARGE = (
     431,
     "Request Header Fields Too Large",
     "headers_too_large",
-    "The request headers are too many or too large.",
+    N_("The request headers are too many or too large."),
 )
-INTERNAL_ERROR = (500, "Internal Server Error", "internal_error", "An internal error occurred.")
+INTERNAL_ERROR = (500, "Internal Server Error", "internal_error", N_("An internal error occurred."))
 NOT_IMPLEMENTED = (
     501,
     "Not Implemented",
     "not_implemented",
-    "The request's transfer coding is not supported.",
+    N_("The request's transfer coding is not supported."),
 )
 OVERLOADED = (
     503,
     "Service Unavailable",
     "overloaded",
-    "The service is busy; retry after the time in Retry-After.",
+    N_("The service is busy; retry after the time in Retry-After."),
 )
 Refusal = tuple[int, str, str, str]
 
@@ -66,13 +72,28 @@ def refusal_for(error: BaseException) -> Refusal | None:
     return BAD_REQUEST if isinstance(error, _CLIENT_ERRORS) else None
 
 
+_CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
+
+
+@cache
+def _catalogue(language: str) -> NullTranslations:
+    """Return the compiled catalogue of ``language`` (read once per worker)."""
+    return Translations.load(str(_CATALOGUES), [language])
+
+
 def json_answer(
-    refusal: Refusal, *, headers: Iterable[tuple[str, str]] = (), keep_alive: bool = False
+    refusal: Refusal,
+    *,
+    headers: Iterable[tuple[str, str]] = (),
+    keep_alive: bool = False,
+    language: str = "en",
 ) -> bytes:
     """Return the bytes of a complete answer: status line, headers, ``{"detail", "code"}``."""
     status, reason, code, detail = refusal
+    detail = _catalogue(language).gettext(detail)
     body = json.dumps({"detail": detail, "code": code}).encode()
     extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    extra += f"Content-Language: {language}\r\nVary: Accept-Language\r\n"
     connection = "keep-alive" if keep_alive else "close"
     head = (
         f"HTTP/1.1 {status} {reason}\r\n{_STATIC_HEADERS}{extra}"

@@ -31,3 +31,5 @@ class ServingSettings:
     retry_after: int = 1
     # How often the event loop's lag is probed, in seconds.
     lag_probe_seconds: float = 0.01
+    # Language of the worker's own refusals when Accept-Language names none (DEFAULT_LANGUAGE).
+    default_language: str = "es"

@@ -38,6 +38,7 @@ from wisphub_api.serving.connections import ConnectionTable
 from wisphub_api.serving.limits import open_files_capacity
 from wisphub_api.serving.settings import ServingSettings
 from wisphub_api.serving.telemetry import WorkerTelemetry
+from wisphub_api.translatable import best_language
 
 # A client gone mid-answer, or an idle connection this worker closed itself: nothing to report.
 _QUIET_ERRNOS = frozenset({errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF})
@@ -212,7 +213,13 @@ class WispHubWorker(GeventWorker):
             request_id=request_id,
         )
         self.telemetry.refused(status, code, reason)
-        sock.sendall(answers.json_answer(refusal, headers=headers, keep_alive=keep_alive))
+        # A request gunicorn could not parse has no Accept-Language to go by.
+        wanted = _header(req, "ACCEPT-LANGUAGE") or ""
+        language = best_language(wanted, self.serving.default_language)
+        raw = answers.json_answer(
+            refusal, headers=headers, keep_alive=keep_alive, language=language
+        )
+        sock.sendall(raw)
 
 
 def install_date_cache() -> None:
