@@ -3,9 +3,11 @@
 Sentences are written in English in the code, marked with ``N_`` (or ``gettext``/``ngettext``
 where they are built with values), and looked up in the gettext catalogues of
 ``wisphub_api/translations`` only when an answer renders one. The language is chosen then, once
-per request (flask-babel keeps it): the best of ``LANGUAGES`` for ``Accept-Language``, else
-``DEFAULT_LANGUAGE``. An answer that holds a sentence says which language (``Content-Language``)
-and that it varies with ``Accept-Language``; codes, field names and statuses never change.
+per request: the best of ``LANGUAGES`` for ``Accept-Language``, else ``DEFAULT_LANGUAGE`` (the
+same choice flask-babel's locale selector makes). A request that says no sentence pays nothing
+but one lookup in ``g`` after it. An answer that holds a sentence says which language
+(``Content-Language``) and that it varies with ``Accept-Language``; codes, field names and
+statuses never change.
 """
 
 from __future__ import annotations
@@ -16,31 +18,40 @@ from functools import cache
 from typing import Any
 
 from babel import Locale
-from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext, ngettext
+from babel.support import NullTranslations, Translations
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from flask_babel import Babel, force_locale
 
 from wisphub_api.config import LANGUAGES
 from wisphub_api.translatable import N_, best_language
 
 __all__ = ["LANGUAGES", "N_", "plural", "translate", "translate_message", "translate_messages"]
 _CHOSEN = "wisphub_api_language"  # in ``g``: the language of this request, once chosen
+_CATALOGUE = "wisphub_api_catalogue"  # in ``g``: its catalogue, once a sentence is said
+CATALOGUES_KEY = "wisphub_api.catalogues"  # in ``app.extensions``: each language's catalogue
+_ENGLISH = NullTranslations()  # outside an app: the msgids as they are
 # Parsed once: flask-babel takes a Locale from the selector as it is.
 _LOCALES = {language: Locale.parse(language) for language in LANGUAGES}
 
 
-def select_language() -> Locale:
-    """Return the request's language (flask-babel calls this at most once per request)."""
-    default = current_app.config["DEFAULT_LANGUAGE"]
+def _choose() -> str:
+    """Choose the request's language (the best of LANGUAGES, else DEFAULT_LANGUAGE)."""
+    default = str(current_app.config["DEFAULT_LANGUAGE"])
     if not has_request_context():
-        return _LOCALES[default]
+        return default
     language = best_language(request.headers.get("Accept-Language", ""), default)
     setattr(g, _CHOSEN, language)
-    return _LOCALES[language]
+    return language
+
+
+def select_language() -> Locale:
+    """Return the request's language as flask-babel's locale selector."""
+    return _LOCALES[g.get(_CHOSEN) or _choose()]
 
 
 def current_language() -> str:
     """Return the language of this request's sentences (choosing it if not chosen yet)."""
-    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+    return str(g.get(_CHOSEN) or _choose())
 
 
 def language_chosen() -> bool:
@@ -48,9 +59,25 @@ def language_chosen() -> bool:
     return g.get(_CHOSEN) is not None
 
 
+def _catalogue() -> NullTranslations:
+    """Return this request's catalogue, chosen on the first sentence and then kept in ``g``.
+
+    The same catalogues as flask-babel's (its directories and domain), read once per app: its
+    per-call lookup costs about 15 µs, this one a dictionary lookup.
+    """
+    if not has_app_context():
+        return _ENGLISH
+    catalogue = g.get(_CATALOGUE)
+    if catalogue is None:
+        catalogues = current_app.extensions[CATALOGUES_KEY]
+        catalogue = catalogues[g.get(_CHOSEN) or _choose()]
+        setattr(g, _CATALOGUE, catalogue)
+    return catalogue
+
+
 def translate(text: str) -> str:
     """Return ``text`` (an English msgid) in the request's language; unknown text as it is."""
-    return gettext(text) if text else text
+    return _catalogue().gettext(text) if text else text
 
 
 def plural(singular: str, plural_text: str, number: int, **values: Any) -> str:
@@ -58,7 +85,7 @@ def plural(singular: str, plural_text: str, number: int, **values: Any) -> str:
 
     The sentences use gettext's ``%(num)d`` (``number``) and ``%(name)s`` placeholders.
     """
-    return str(ngettext(singular, plural_text, number, **values))
+    return _catalogue().ngettext(singular, plural_text, number) % {"num": number, **values}
 
 
 # The sentences marshmallow (and the schemas' validators) write into ``errors``; the ones with
@@ -140,15 +167,42 @@ def say_language(response: Response) -> Response:
 
 def in_every_language(render: Callable[[], Any]) -> dict[str, Any]:
     """Return what ``render`` gives in each of ``LANGUAGES`` (for an answer kept for replays)."""
+    catalogues = current_app.extensions[CATALOGUES_KEY]
+    kept = g.pop(_CATALOGUE, None)
     rendered = {}
-    for language in LANGUAGES:
-        with force_locale(language):
-            rendered[language] = render()
+    try:
+        for language in LANGUAGES:
+            setattr(g, _CATALOGUE, catalogues[language])
+            with force_locale(language):  # for flask-babel's own functions, if any are used
+                rendered[language] = render()
+    finally:
+        g.pop(_CATALOGUE, None)
+        if kept is not None:
+            setattr(g, _CATALOGUE, kept)
     return rendered
 
 
+def _load(directories: list[str], language: str, domain: str) -> NullTranslations:
+    """Read one language's catalogue from flask-babel's directories, as flask-babel merges them."""
+    catalogue: NullTranslations = NullTranslations()
+    for directory in directories:
+        found = Translations.load(directory, [language], domain)
+        if not isinstance(found, Translations):
+            continue  # no catalogue of this language there
+        if isinstance(catalogue, Translations):
+            catalogue.merge(found)
+        else:
+            catalogue = found
+    return catalogue
+
+
 def init_app(app: Flask) -> None:
-    """Bind flask-babel to ``app`` with the catalogues of this package."""
+    """Bind flask-babel to ``app`` with the catalogues of this package, and read them once."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LANGUAGE"])
     Babel(app, locale_selector=select_language, configure_jinja=False)
+    babel = app.extensions["babel"]
+    app.extensions[CATALOGUES_KEY] = {
+        language: _load(babel.translation_directories, language, babel.default_domain)
+        for language in LANGUAGES
+    }
     app.after_request(say_language)
