@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterable
 
 MASK = "***"
+# Masked values a filter remembers (request methods and callers' addresses) before starting over.
+MASK_CACHE_SIZE = 4096
 # Attributes a record may carry (via ``extra``) that become fields of its JSON line.
 REQUEST_FIELDS = ("method", "route", "status", "duration_ms", "remote_addr", "cache")
 
@@ -28,6 +30,7 @@ class MaskingFilter(logging.Filter):
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._secret_pattern: re.Pattern[str] | None = None
+        self._masked: dict[str, str] = {}  # text -> masked, for the few values that repeat
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Also mask these exact values (the configured keys) wherever they appear."""
@@ -38,6 +41,7 @@ class MaskingFilter(logging.Filter):
             self._secret_pattern = (
                 re.compile("|".join(map(re.escape, ordered))) if ordered else None
             )
+            self._masked = {}  # masked with the old secrets
 
     def mask(self, text: str) -> str:
         """Return ``text`` with every personal or secret value replaced by ``***``."""
@@ -46,6 +50,17 @@ class MaskingFilter(logging.Filter):
         text = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
         text = _EMAIL.sub(MASK, text)
         return _DIGITS.sub(MASK, text)
+
+    def mask_cached(self, text: str) -> str:
+        """Return ``mask(text)``, remembered: for values that repeat (methods, addresses)."""
+        remembered = self._masked  # replaced, not changed, when the secrets change
+        masked = remembered.get(text)
+        if masked is None:
+            masked = self.mask(text)
+            if len(remembered) >= MASK_CACHE_SIZE:
+                remembered.clear()
+            remembered[text] = masked
+        return masked
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Mask the message, the traceback and the request fields of ``record``; keep it."""
