@@ -16,5 +16,5 @@ I18N_EXTRACT = $(PYBABEL) extract --no-location --sort-output --omit-header -F b
 
 translations: install ## Extract, merge (es, en) and compile the catalogues of the answers' sentences
 	$(I18N_EXTRACT)
-	$(PYBABEL) update --no-fuzzy-matching -i $(I18N_DIR)/messages.pot -d $(I18N_DIR)
+	$(PYBABEL) update --no-fuzzy-matching --ignore-pot-creation-date -i $(I18N_DIR)/messages.pot -d $(I18N_DIR)
 	$(PYBABEL) compile --statistics -d $(I18N_DIR)
