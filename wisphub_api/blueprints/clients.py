@@ -28,7 +28,7 @@ bp = Blueprint("clients", __name__, description="Look up the ISP's subscribers."
 
 
 @bp.get("/", strict_slashes=False)
-@bp.arguments(ListQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(ListQuerySchema, location="query", unknown=RAISE, memo=True)
 @bp.response(200, ClientSchema(many=True), headers=LIST_HEADERS)
 @documents_errors(bp, 422)
 def list_clients(args: dict[str, Any]) -> Response:

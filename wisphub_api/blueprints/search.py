@@ -17,7 +17,7 @@ bp = Blueprint("search", __name__, description="Find subscribers by free text.")
 
 
 @bp.get("/search")
-@bp.arguments(SearchQuerySchema, location="query", unknown=RAISE)
+@bp.arguments(SearchQuerySchema, location="query", unknown=RAISE, memo=True)
 @bp.response(200, ClientSchema(many=True))
 @documents_errors(bp, 400, 422)
 def search_clients(args: dict[str, Any]) -> Response:
