@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import machine as machine_info
-from benchmarks import saturation
+from benchmarks import per_request, saturation
 from benchmarks.phases import (
     ColdWarm,
     LocustPlan,
@@ -428,7 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     every_phase = set(args.phases) >= set(PHASES) - {"wrk"}  # --no-saturation still counts
     report = args.report or (DEFAULT_REPORT if every_phase else None)
     paths = [args.results / f"bench-{stamp}.md"]
-    write_report(render(result), [report, *paths] if report else paths)
+    text = render(result)
+    if report:  # keep the section python -m benchmarks.per_request wrote there
+        text = per_request.carry_section(text, report)
+    write_report(text, [report, *paths] if report else paths)
     return 0
 
 

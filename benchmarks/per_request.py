@@ -37,10 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# prometheus_client picks multiprocess mode once, at import: choose it before anything loads it.
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wisphub_api-per-request-")
-
 ROUTES = {
     "internet-plans": "/api/v1/internet-plans/",
     "search": "/api/v1/clients/search?q=Esperanza",
@@ -291,6 +287,19 @@ def write_section(path: Path, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def carry_section(text: str, path: Path) -> str:
+    """Return ``text`` with the per-request section of ``path`` added, when it has one.
+
+    ``python -m benchmarks.bench`` rewrites docs/benchmarks/latest.md whole; the section this
+    script wrote there stays until this script replaces it.
+    """
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = old.find(SECTION_START), old.find(SECTION_END)
+    if start < 0 or end < start or SECTION_START in text:
+        return text
+    return text.rstrip("\n") + "\n\n" + old[start : end + len(SECTION_END)] + "\n"
+
+
 def load_average() -> str:
     """Return the 1, 5 and 15 minute load averages, or "?" where unknown."""
     try:
@@ -302,6 +311,10 @@ def load_average() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Build both apps over a fresh sandbox, then time or profile them."""
     args = parse_args(argv)
+    # prometheus_client picks multiprocess mode once, at import, as under gunicorn.conf.py:
+    # choose it before the app loads it.
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ and "prometheus_client" not in sys.modules:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="per-request-metrics-")
     from benchmarks.stack import Sandbox
 
     with Sandbox(latency_ms="0", per_row_ms=0) as sandbox:

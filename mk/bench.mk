@@ -11,5 +11,9 @@ BENCH_ARGS ?=
 bench: install-dev ## Benchmark the stack (~7 min): writes docs/benchmarks/latest.md (BENCH_ARGS=...)
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
+.PHONY: bench-per-request
+bench-per-request: install-dev ## Per-request cost, API against the bare stack in one process (~15 s): its section of latest.md
+	$(PY) -m benchmarks.per_request --write docs/benchmarks/latest.md
+
 ci-smoke: install-dev ## Start sandbox + gunicorn on free ports, run loadtest-smoke against them, stop
 	./scripts/ci-smoke.sh
