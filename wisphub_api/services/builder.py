@@ -20,10 +20,11 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,17 @@ BUILDER_REDIS_TIMEOUT = 5.0
 BUILDER_NICENESS = 10
 # How often a builder waiting for another host's copy looks for it.
 SHARED_POLL_SECONDS = 0.5
+# The fetch lock in Redis is a lease its holder renews every third of it while it fetches: a
+# builder killed mid-fetch (a restart, a deploy) holds the other hosts back for one lease, not
+# for a whole upstream budget.
+LOCK_LEASE_SECONDS = 15.0
+
+_RENEW_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +105,38 @@ class SharedCopies:
         )
         pipe.execute()
 
-    def lock(self, ttl: float) -> str | None:
+    def lock(self, lease: float) -> str | None:
         token = uuid.uuid4().hex
-        taken = self.client.set(self.lock_key, token, px=max(1, int(ttl * 1000)), nx=True)
+        taken = self.client.set(self.lock_key, token, px=max(1, int(lease * 1000)), nx=True)
         return token if taken else None
+
+    def renew(self, token: str, lease: float) -> bool:
+        """Extend the lease of a lock this token still holds; False when it was lost."""
+        renewed = self.client.eval(
+            _RENEW_SCRIPT, 1, self.lock_key, token, max(1, int(lease * 1000))
+        )
+        return bool(renewed)
+
+    @contextlib.contextmanager
+    def holding(self, token: str, lease: float) -> Iterator[None]:
+        """Renew the lease of ``token`` every third of it until the block ends."""
+        done = threading.Event()
+
+        def renew_until_done() -> None:
+            while not done.wait(lease / 3):
+                try:
+                    if not self.renew(token, lease):
+                        return  # expired and maybe taken: the publish still helps the others
+                except redis.RedisError:
+                    pass  # Redis is failing: the lease ends by itself
+
+        heartbeat = threading.Thread(target=renew_until_done, name="snapshot-lock", daemon=True)
+        heartbeat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            heartbeat.join(lease)
 
     def locked(self) -> bool:
         return bool(self.client.exists(self.lock_key))
@@ -184,7 +224,7 @@ class Builder:
         if found is not None:
             return found
         budget = upstream_budget(self.config)
-        token = self.shared.lock(budget)
+        token = self.shared.lock(LOCK_LEASE_SECONDS)
         if token is None:  # another host is fetching: wait for its copy
             deadline = time.monotonic() + budget
             while time.monotonic() < deadline and self.shared.locked():
@@ -194,11 +234,12 @@ class Builder:
                     return found
             return self._fresh_copy(local)  # None: it failed or vanished, fetch ourselves
         try:
-            payload, fetched_at = self.dataset.fetch(self.upstream, self.config)
-            blob = zlib.compress(self.dataset.encode(payload), 6)
-            ttl = float(self.config["STALE_MAX_AGE"]) + self.ttl
-            with contextlib.suppress(redis.RedisError):  # our own copy is still built
-                self.shared.publish(blob, fetched_at, ttl)
+            with self.shared.holding(token, LOCK_LEASE_SECONDS):
+                payload, fetched_at = self.dataset.fetch(self.upstream, self.config)
+                blob = zlib.compress(self.dataset.encode(payload), 6)
+                ttl = float(self.config["STALE_MAX_AGE"]) + self.ttl
+                with contextlib.suppress(redis.RedisError):  # our own copy is still built
+                    self.shared.publish(blob, fetched_at, ttl)
             return Obtained(payload, fetched_at, "upstream")
         finally:
             with contextlib.suppress(redis.RedisError):
