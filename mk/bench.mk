@@ -8,9 +8,12 @@ BENCH_ARGS ?=
 # Extra options of benchmarks.scale, e.g. SCALE_ARGS="--sizes 1500 --window 20 --no-write".
 SCALE_ARGS ?=
 
-.PHONY: bench bench-scale ci-smoke
+.PHONY: bench bench-scale bench-tools ci-smoke
 
-bench: install-dev ## Benchmark the stack (~7 min): docs/benchmarks/latest.md (BENCH_ARGS=...); scale: bench-scale
+bench-tools: ## Install wrk, the load generator of the saturation benchmark (root: apt-get)
+	./scripts/install-bench-tools.sh
+
+bench: install-dev bench-tools ## Benchmark the stack (~7 min): docs/benchmarks/latest.md (BENCH_ARGS=...); scale: bench-scale
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 bench-scale: install-dev ## Scale table of issue 13 at 1,500/10,000/50,000 clients (~15 min): docs/benchmarks/scale.md (SCALE_ARGS=...)
