@@ -18,6 +18,7 @@ import asyncio
 import json
 import multiprocessing
 import re
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -221,8 +222,19 @@ def run_processes(
         return _run_share((url, headers, schedule, connections, timeout))
     share = [(phase, rate / processes, seconds) for phase, rate, seconds in schedule]
     jobs = [(url, headers, share, connections // processes, timeout)] * processes
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_default_sigterm) as pool:
         return [outcome for part in pool.map(_run_share, jobs) for outcome in part]
+
+
+def _default_sigterm() -> None:
+    """Let a generator process die of the SIGTERM ``Pool.terminate`` sends it.
+
+    A forked worker inherits its parent's handlers; ``make bench`` turns SIGTERM into
+    KeyboardInterrupt, which a worker idle in the pool's queue raised while holding its lock:
+    the pool then never finished, and the benchmark hung.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
