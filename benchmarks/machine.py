@@ -26,6 +26,27 @@ class Machine:
     date: str
 
 
+def machine_rows(
+    machine: Machine, *, with_locust: bool = True, load_end: str | None = None
+) -> list[list[str]]:
+    """Return the rows of a report's machine table (Locust's version, the load at the end)."""
+    tools = ["gunicorn / gevent", f"{machine.gunicorn} / {machine.gevent}"]
+    if with_locust:
+        tools = ["gunicorn / gevent / Locust", f"{tools[1]} / {machine.locust}"]
+    rows = [
+        ["CPU", machine.cpu_model],
+        ["Cores usable", str(machine.cores)],
+        ["RAM", f"{machine.ram_gib:g} GiB"],
+        ["Kernel", machine.kernel],
+        ["Python", machine.python],
+        tools,
+        ["Load average at start (1/5/15 min)", machine.load_average],
+    ]
+    if load_end is not None:
+        rows.append(["Load average at end (1/5/15 min)", load_end])
+    return [*rows, ["Date", machine.date]]
+
+
 def cpu_model(cpuinfo: str) -> str:
     """Return the first "model name" of /proc/cpuinfo, or "unknown"."""
     for line in cpuinfo.splitlines():

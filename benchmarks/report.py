@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.machine import Machine
+from benchmarks.machine import Machine, machine_rows
 from benchmarks.markdown import num, table
 from benchmarks.phases import ColdWarm, PhaseResult
 from benchmarks.saturation_report import render_saturation
@@ -301,16 +301,7 @@ def load_totals(result: BenchResult) -> tuple[int, UpstreamCalls]:
 
 def machine_section(machine: Machine, settings: Mapping[str, str]) -> list[str]:
     """Return the machine and settings the numbers come from."""
-    rows = [
-        ["CPU", machine.cpu_model],
-        ["Cores usable", str(machine.cores)],
-        ["RAM", f"{machine.ram_gib:g} GiB"],
-        ["Kernel", machine.kernel],
-        ["Python", machine.python],
-        ["gunicorn / gevent / Locust", f"{machine.gunicorn} / {machine.gevent} / {machine.locust}"],
-        ["Load average at start (1/5/15 min)", machine.load_average],
-        ["Date", machine.date],
-    ]
+    rows = machine_rows(machine)
     rows += [[name, value] for name, value in settings.items()]
     return ["## Machine and settings", "", *table(["", ""], rows), ""]
 

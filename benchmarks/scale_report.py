@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from benchmarks.machine import Machine
+from benchmarks.machine import Machine, machine_rows
 from benchmarks.markdown import num, table
 from benchmarks.stats import percentile
 
@@ -403,17 +403,7 @@ def verdicts(rows: Sequence[ScaleRow], hosts: Sequence[HostsRow] = ()) -> dict[s
 
 def machine_lines(machine: Machine, load_end: str) -> list[str]:
     """Return the machine table, with the load average at the start and at the end."""
-    rows = [
-        ["CPU", machine.cpu_model],
-        ["Cores usable", str(machine.cores)],
-        ["RAM", f"{machine.ram_gib:g} GiB"],
-        ["Kernel", machine.kernel],
-        ["Python", machine.python],
-        ["gunicorn / gevent", f"{machine.gunicorn} / {machine.gevent}"],
-        ["Load average at start (1/5/15 min)", machine.load_average],
-        ["Load average at end (1/5/15 min)", load_end],
-        ["Date", machine.date],
-    ]
+    rows = machine_rows(machine, with_locust=False, load_end=load_end)
     return table(["", ""], rows)
 
 
