@@ -23,7 +23,7 @@ import jwt
 import pytest
 import requests
 
-from tests.support.servers import GunicornServer, free_port
+from tests.support.servers import GunicornServer, free_port, start_api_over_sandbox
 from wisphub_api.errors import ANSWERS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
@@ -48,15 +48,7 @@ kommo = load("kommo_salesbot")
 
 @pytest.fixture(scope="module")
 def api(sandbox, tmp_path_factory) -> Iterator[GunicornServer]:
-    settings = {
-        "APP_ENV": "development",
-        "WISPHUB_NET_HOST": sandbox.url,
-        "WISPHUB_NET_KEY": sandbox.api_key,
-        "WISPHUB_INTERNAL_API_KEY": KEY,
-        "WEB_CONCURRENCY": "1",
-    }
-    sandbox.reset()
-    server = GunicornServer(tmp_path_factory.mktemp("bot-examples"), settings).start()
+    server = start_api_over_sandbox(sandbox, tmp_path_factory.mktemp("bot-examples"), KEY)
     yield server
     server.stop()
     sandbox.reset()

@@ -35,7 +35,7 @@ from tests.support.flowdoc import (
     read_guide,
     table_answers,
 )
-from tests.support.servers import GunicornServer
+from tests.support.servers import GunicornServer, start_api_over_sandbox
 from wisphub_api.errors import ANSWERS
 
 TEXT = GUIDE.read_text(encoding="utf-8")
@@ -65,16 +65,12 @@ def setup_variables(guide: Guide) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def api(sandbox, setup_variables, tmp_path_factory) -> Iterator[GunicornServer]:
     """Run the API over the sandbox with the guide's key and payment promises on."""
-    settings = {
-        "APP_ENV": "development",
-        "WISPHUB_NET_HOST": sandbox.url,
-        "WISPHUB_NET_KEY": sandbox.api_key,
-        "WISPHUB_INTERNAL_API_KEY": setup_variables["KEY"],
-        "PAYMENT_PROMISES_ENABLED": "true",
-        "WEB_CONCURRENCY": "1",
-    }
-    sandbox.reset()
-    server = GunicornServer(tmp_path_factory.mktemp("bot-flows"), settings).start()
+    server = start_api_over_sandbox(
+        sandbox,
+        tmp_path_factory.mktemp("bot-flows"),
+        setup_variables["KEY"],
+        PAYMENT_PROMISES_ENABLED="true",
+    )
     yield server
     server.stop()
     sandbox.reset()

@@ -22,7 +22,7 @@ import requests
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from tests.support.servers import ROOT, GunicornServer, free_port
+from tests.support.servers import ROOT, GunicornServer, free_port, start_api_over_sandbox
 from wisphub_mcp.config import Settings
 from wisphub_mcp.server import HTTP_PATH, create_server
 from wisphub_mcp.tools import GROUPS
@@ -43,16 +43,7 @@ def anyio_backend() -> str:
 
 def start_api(sandbox, log_dir, **env: str) -> GunicornServer:
     """Start the API (one gevent worker) over ``sandbox``, with extra settings ``env``."""
-    settings = {
-        "APP_ENV": "development",
-        "WISPHUB_NET_HOST": sandbox.url,
-        "WISPHUB_NET_KEY": sandbox.api_key,
-        "WISPHUB_INTERNAL_API_KEY": BOT_KEY,
-        "WEB_CONCURRENCY": "1",
-        **env,
-    }
-    sandbox.reset()
-    return GunicornServer(log_dir, settings).start()
+    return start_api_over_sandbox(sandbox, log_dir, BOT_KEY, **env)
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ __all__ = [
     "free_port",
     "json_lines",
     "nginx_or_skip",
+    "start_api_over_sandbox",
 ]
 
 INSTALL_TIMEOUT_SECONDS = 300
@@ -60,3 +61,17 @@ def nginx_or_skip() -> str:
     if not found:
         pytest.fail("deploy/install-nginx.sh ran but no nginx binary was found")
     return found
+
+
+def start_api_over_sandbox(sandbox, log_dir, api_key: str, **env: str) -> GunicornServer:
+    """Start the API as in production (one gevent worker) over a freshly reset ``sandbox``."""
+    settings = {
+        "APP_ENV": "development",
+        "WISPHUB_NET_HOST": sandbox.url,
+        "WISPHUB_NET_KEY": sandbox.api_key,
+        "WISPHUB_INTERNAL_API_KEY": api_key,
+        "WEB_CONCURRENCY": "1",
+        **env,
+    }
+    sandbox.reset()
+    return GunicornServer(log_dir, settings).start()
