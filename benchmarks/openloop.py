@@ -17,11 +17,16 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import re
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -227,6 +232,81 @@ def run_processes(
         return [outcome for part in pool.map(_run_share, jobs) for outcome in part]
 
 
+NATIVE_SOURCE = Path(__file__).with_name("openloop.c")
+NATIVE_BUILD = Path(__file__).resolve().parent.parent / "results" / "bin" / "openloop"
+
+
+def native_binary() -> Path | None:
+    """Return the C generator, compiled from ``openloop.c`` when missing or older; None
+    when there is no C compiler (the Python generator is used then)."""
+    if NATIVE_BUILD.exists() and NATIVE_BUILD.stat().st_mtime >= NATIVE_SOURCE.stat().st_mtime:
+        return NATIVE_BUILD
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        return None
+    NATIVE_BUILD.parent.mkdir(parents=True, exist_ok=True)
+    temporary = NATIVE_BUILD.with_suffix(f".{os.getpid()}")
+    subprocess.run(  # noqa: S603 - our own source, a fixed command line
+        [compiler, "-O2", "-Wall", "-o", str(temporary), str(NATIVE_SOURCE)], check=True
+    )
+    os.replace(temporary, NATIVE_BUILD)
+    return NATIVE_BUILD
+
+
+def run_native(
+    binary: Path,
+    url: str,
+    headers: dict[str, str],
+    schedule: list[tuple[str, float, float]],
+    *,
+    connections: int = 1024,
+    timeout: float = 5.0,
+) -> list[Outcome]:
+    """Run ``schedule`` with the C generator (same semantics as ``Generator``); return every
+    outcome. Bounded: the generator ends ``timeout`` + 1 s after the last request is due, and is
+    killed if it has not ended some seconds later."""
+    payload = Generator(url, headers).payload
+    parts = urlsplit(url)
+    phases = [f"{rate:g}:{seconds:g}" for _, rate, seconds in schedule]
+    bound = sum(seconds for _, _, seconds in schedule) + timeout + 30
+    with tempfile.NamedTemporaryFile(prefix="openloop-request-") as request:
+        request.write(payload)
+        request.flush()
+        command = [str(binary), parts.hostname or "127.0.0.1", str(parts.port or 80)]
+        command += [f"{timeout:g}", str(connections), request.name, *phases]
+        done = subprocess.run(  # noqa: S603 - our own binary
+            command, capture_output=True, text=True, timeout=bound, check=True
+        )
+    names = [phase for phase, _, _ in schedule]
+    outcomes = []
+    for line in done.stdout.splitlines():
+        phase, due, seconds, status, late = line.split()
+        outcomes.append(
+            Outcome(names[int(phase)], float(due), float(seconds), int(status), float(late))
+        )
+    return outcomes
+
+
+def generate(
+    url: str,
+    headers: dict[str, str],
+    schedule: list[tuple[str, float, float]],
+    *,
+    processes: int = 1,
+    connections: int = 1024,
+    timeout: float = 5.0,
+    native: bool = True,
+) -> list[Outcome]:
+    """Run ``schedule`` with the C generator when it can be built (``native``), else with
+    ``processes`` Python generators; return every outcome."""
+    binary = native_binary() if native else None
+    if binary is not None:
+        return run_native(binary, url, headers, schedule, connections=connections, timeout=timeout)
+    return run_processes(
+        url, headers, schedule, processes=processes, connections=connections, timeout=timeout
+    )
+
+
 def _default_sigterm() -> None:
     """Let a generator process die of the SIGTERM ``Pool.terminate`` sends it.
 
@@ -249,7 +329,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--then-seconds", type=float, default=0.0)
     add("--connections", type=int, default=512, help="most connections open at once")
     add("--timeout", type=float, default=5.0, help="seconds before a request counts as timed out")
-    add("--processes", type=int, default=1, help="generator processes sharing the rate")
+    add("--processes", type=int, default=1, help="Python generator processes sharing the rate")
+    add("--python", action="store_true", help="the Python generator even when C can be built")
     return parser.parse_args(argv)
 
 
@@ -260,13 +341,14 @@ def main(argv: list[str] | None = None) -> int:
     schedule = [("load", args.rate, args.seconds)]
     if args.then_rate and args.then_seconds:
         schedule.append(("after", args.then_rate, args.then_seconds))
-    outcomes = run_processes(
+    outcomes = generate(
         args.url,
         headers,
         schedule,
         processes=args.processes,
         connections=args.connections,
         timeout=args.timeout,
+        native=not args.python,
     )
     print(json.dumps(summarise(outcomes), indent=2))
     return 0
