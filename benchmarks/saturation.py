@@ -45,6 +45,12 @@ SUSTAINABLE_P99_MS = 250.0
 # tops out near 2,000 requests a second here, below twice the rate.
 GENERATORS = 3
 READY_TIMEOUT_S = 120.0
+# Connections the overload may open: as many as its requests need, as independent bots would
+# (and nginx, which opens a connection per request in flight). With a cap near the server's
+# in-flight count, the excess waits in the generator for a free connection, unseen by the server:
+# that measures the generator's queue, not whether the server refuses what it cannot serve. Kept
+# below the API's 2 x WORKER_CONNECTIONS (4,096) so the server's connection limit is not measured.
+OVERLOAD_CONNECTIONS = 6000
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +118,16 @@ def api_env(sandbox: Sandbox, key: str, workers: int, redis_url: str | None) -> 
     return env
 
 
-def open_loop(url: str, headers: dict[str, str], schedule: list[tuple[str, float, float]]):
+def open_loop(
+    url: str,
+    headers: dict[str, str],
+    schedule: list[tuple[str, float, float]],
+    connections: int = 1024,
+):
     """Run one open-loop schedule and return its summary."""
-    return summarise(generate(url, headers, schedule, processes=GENERATORS))
+    return summarise(
+        generate(url, headers, schedule, processes=GENERATORS, connections=connections)
+    )
 
 
 def sustainable_rate(url: str, headers: dict[str, str], closed_loop_rps: float) -> float:
@@ -136,7 +149,8 @@ def sustainable_rate(url: str, headers: dict[str, str], closed_loop_rps: float) 
 
 def overload(url: str, headers: dict[str, str], rate: float, seconds: float) -> dict[str, Any]:
     """Offer ``rate`` requests per second open-loop for ``seconds``, then a quarter of it."""
-    return open_loop(url, headers, [("overload", rate, seconds), ("after", rate / 4, seconds)])
+    schedule = [("overload", rate, seconds), ("after", rate / 4, seconds)]
+    return open_loop(url, headers, schedule, connections=OVERLOAD_CONNECTIONS)
 
 
 def measure_cache(

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -25,9 +26,9 @@ pytestmark = pytest.mark.skipif(BINARY is None, reason="no C compiler to build o
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    connections: set[int] = set()
+    connections: ClassVar[set[int]] = set()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         type(self).connections.add(id(self.connection))
         if self.path.startswith("/slow"):
             time.sleep(1.5)
@@ -43,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status == 503:
             self.close_connection = True
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - its signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -56,6 +56,31 @@ def test_admission_takes_requests_after_a_single_stall():
     assert admission.refusal("/api/v1/clients/") is None
 
 
+def test_admission_refuses_while_ready_connections_wait_long_for_their_turn():
+    # The timer is on time (gevent runs it between batches of ready greenlets), but each
+    # connection that yielded waited 300 and then 600 ms to run again: a queue of ready ones.
+    admission, lag, _ = _admission(shed_lag_ms=500)
+    lag.turn(0.3)
+    lag.turn(0.6)
+    assert lag.seconds() < 0.5
+    assert admission.refusal("/api/v1/internet-plans/") == "lag"
+
+
+def test_admission_takes_requests_after_a_single_long_turn():
+    admission, lag, _ = _admission(shed_lag_ms=500)
+    lag.turn(0.001)
+    lag.turn(0.9)  # one pause, not a standing queue
+    assert admission.refusal("/api/v1/internet-plans/") is None
+
+
+def test_admission_forgets_turns_once_nobody_yields_any_more():
+    admission, lag, clock = _admission(shed_lag_ms=500)
+    lag.turn(0.8)
+    lag.turn(0.9)
+    clock.now += 1.5  # the load is gone: no connection has yielded for a while
+    assert admission.refusal("/api/v1/internet-plans/") is None
+
+
 def test_admission_never_refuses_health_and_metrics():
     admission, lag, clock = _admission(shed_lag_ms=500)
     lag.previous = lag.last = 1.0
@@ -74,7 +99,9 @@ def test_admission_refuses_past_the_in_flight_limit():
 def test_admission_zero_limits_turn_shedding_off():
     admission, lag, clock = _admission(shed_lag_ms=0, max_in_flight=0)
     lag.previous = lag.last = 30.0
-    clock.now += 60
+    lag.turn(30.0)
+    lag.turn(30.0)
+    lag.due = clock.now - 60  # the probe is a minute overdue too
     admission.in_flight = 10_000
     assert admission.refusal("/api/v1/clients/") is None
 

@@ -7,6 +7,13 @@ also reads it live: a probe that is overdue *now* means the current pass has alr
 long. A refused request costs less than a served one, so shedding shortens the next pass and the
 worker settles where the requests it does serve wait about the threshold.
 
+The timer alone misses a queue of ready connections, measured at twice the sustainable rate:
+gevent's loop runs due timers between batches of ready greenlets, so the probe stayed on time
+while each of thousands of keep-alive connections waited its turn for seconds (0 refused, p50
+4 s). So the worker also times each connection's turn: after a request, a connection yields and
+``LoopLag.turn`` records how long the others took before it ran again, which is what a request
+that arrives on any ready connection waits too.
+
 One late timer is not overload: a garbage collection or the kernel giving the core to another
 process stalls the loop once, and the next probe is on time. So a request is refused only while
 the loop is late now *and* the last two probes were both late by half the threshold: a queue that
@@ -24,8 +31,14 @@ from wisphub_api.serving.settings import ServingSettings
 EXEMPT_PATHS = frozenset({"/health", "/health/ready", "/metrics"})
 
 
+# A connection's turn counts for admission this long after it was timed: when the load is gone,
+# nobody yields any more, and an old long turn must not refuse the next request.
+TURN_FRESH_SECONDS = 1.0
+
+
 class LoopLag:
-    """The event loop's lag, from a timer that should fire every ``interval`` seconds."""
+    """The event loop's lag, from a timer that should fire every ``interval`` seconds, and from
+    how long ready connections wait for their turn."""
 
     def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
@@ -33,6 +46,20 @@ class LoopLag:
         self.last = 0.0
         self.previous = 0.0
         self.due = clock() + interval
+        self.turn_last = 0.0
+        self.turn_previous = 0.0
+        self.turn_at = float("-inf")
+
+    def turn(self, waited: float) -> None:
+        """Record that a connection that yielded waited ``waited`` seconds to run again."""
+        self.turn_previous, self.turn_last = self.turn_last, waited
+        self.turn_at = self.clock()
+
+    def turns(self) -> tuple[float, float]:
+        """Return the last two turns' waits (0 when the last is older than TURN_FRESH_SECONDS)."""
+        if self.clock() - self.turn_at > TURN_FRESH_SECONDS:
+            return 0.0, 0.0
+        return self.turn_previous, self.turn_last
 
     def run(self, sleep: Callable[[float], object]) -> None:
         """Probe forever with ``sleep`` (gevent.sleep in the worker)."""
@@ -63,9 +90,13 @@ class Admission:
         """Return why a request for ``path`` is refused now ("lag", "in_flight"), or None."""
         if path in EXEMPT_PATHS:
             return None
-        lag = self.lag
-        if self.max_lag and lag.sustained() > self.max_lag / 2 and lag.seconds() > self.max_lag:
+        lag, limit = self.lag, self.max_lag
+        if limit and lag.sustained() > limit / 2 and lag.seconds() > limit:
             return "lag"
+        if limit:
+            previous, last = lag.turns()
+            if previous > limit / 2 and last > limit:
+                return "lag"
         if self.max_in_flight and self.in_flight >= self.max_in_flight:
             return "in_flight"
         return None

@@ -123,6 +123,7 @@ class WispHubWorker(GeventWorker):
             parser = http.get_parser(self.cfg, client, addr)
             listener_name = listener.getsockname()
             timeout = self.serving.request_header_timeout
+            lag = self.admission.lag
             while self.alive:
                 req = None
                 table.idle(client)
@@ -134,8 +135,11 @@ class WispHubWorker(GeventWorker):
                 self.handle_request(listener_name, req, client, addr)
                 timeout = self.cfg.keepalive
                 # Every other ready connection is served before this one again, even when its
-                # next request is already buffered (recv would not yield to the event loop).
+                # next request is already buffered (recv would not yield to the event loop);
+                # how long that took is what any ready connection waits now (admission).
+                yielded = time.monotonic()
                 gevent.sleep(0)
+                lag.turn(time.monotonic() - yielded)
         except (http.errors.NoMoreData, StopIteration):
             pass
         except OSError as exc:
