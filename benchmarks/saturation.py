@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.saturation                  # SimpleCache and Redis, 20 s each
     .venv/bin/python -m benchmarks.saturation --seconds 10 --caches simple
+    .venv/bin/python -m benchmarks.saturation --caches simple --no-overload \
+        --routes internet-plans,search   # only the API-against-bare wrk pairs, ~1 min
 
 For each cache (SimpleCache; Redis at --redis-url, a key prefix of its own), it starts the API
 under gunicorn (gunicorn.conf.py, --workers workers) before a sandbox with no latency, reads the
@@ -91,7 +93,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--redis-url", default=REDIS_URL, help=f"Redis for the redis run ({REDIS_URL})")
     add("--overload-seconds", type=float, default=15.0, help="seconds at twice the rate (15)")
     add("--no-overload", action="store_true", help="skip the open-loop overload")
-    return parser.parse_args(argv)
+    add(
+        "--routes",
+        default=",".join(ROUTES),
+        help=f"the routes run under wrk, comma-separated ({','.join(ROUTES)})",
+    )
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.routes.split(",")) - set(ROUTES))
+    if unknown:
+        parser.error(f"unknown routes: {', '.join(unknown)}")
+    if not args.no_overload and "internet-plans" not in args.routes.split(","):
+        parser.error("the overload runs against internet-plans: add it or --no-overload")
+    return args
 
 
 def capture_bodies(api: Gunicorn, headers: dict[str, str], folder: Path) -> None:
@@ -171,7 +184,8 @@ def measure_cache(
     stack.callback(bare.stop)
     bare.start()
     run = CacheRun(cache, args.workers)
-    for name, path in ROUTES.items():
+    for name in args.routes.split(","):
+        path = ROUTES[name]
         options = {"seconds": args.seconds, "connections": args.connections}
         on_api = run_wrk(api.url + path, headers, server_cpu=api.cpu_seconds, **options)
         on_bare = run_wrk(bare.url + path, headers, server_cpu=bare.cpu_seconds, **options)
@@ -180,7 +194,8 @@ def measure_cache(
     bare.stop()
     if not args.no_overload:
         url = api.url + ROUTES["internet-plans"]
-        run.sustainable_rate = sustainable_rate(url, headers, run.pairs[0].api.rps)
+        plans = next(pair for pair in run.pairs if pair.name == "internet-plans")
+        run.sustainable_rate = sustainable_rate(url, headers, plans.api.rps)
         run.overload_rate = round(2 * run.sustainable_rate)
         run.overload = overload(url, headers, run.overload_rate, args.overload_seconds)
         print(overload_line(cache, run), flush=True)

@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask application; ``config`` replaces settings read from the environment."""
     from flask import Flask
 
-    from wisphub_api import auth, errors, extensions, http, i18n, observability
+    from wisphub_api import auth, errors, extensions, fastlane, http, i18n, observability
     from wisphub_api.blueprints import register_blueprints
     from wisphub_api.config import load_config, validate_config
     from wisphub_api.requesthooks import merge_hooks
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     http.init_app(app)
     extensions.init_services(app)
+    fastlane.init_app(app)  # plain cached GETs answered before Flask; inside the request clock
     observability.init_app(app)  # after the services, so their cache and upstream calls count
     register_blueprints(app, api)
     merge_hooks(app)  # the hooks registered above, run as one before- and one after-request hook

@@ -108,6 +108,7 @@ _SETTINGS: dict[str, tuple[Callable[[str], Any], str]] = {
     # Operations.
     "LOG_LEVEL": (str.upper, "INFO"),
     "TRUSTED_PROXY_COUNT": (int, "0"),
+    "FAST_LANE": (_bool, "true"),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -58,11 +58,16 @@ def require_json_body() -> None:
 _SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
 
 
+def missing_security_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return the security headers an answer with ``headers`` lacks (a view may set one)."""
+    present = {name.lower() for name, _ in headers}
+    return [(name, value) for key, name, value in _SECURITY if key not in present]
+
+
 def add_headers(response: Response) -> Response:
     """Add the security headers and, when configured, CORS headers to ``response``."""
     headers = response.headers
-    present = {name.lower() for name, _ in headers}  # a view may have set one: keep it
-    headers.extend([(name, value) for key, name, value in _SECURITY if key not in present])
+    headers.extend(missing_security_headers(headers))
     origins = current_app.config["CORS_ORIGINS"]
     origin = request.headers.get("Origin")
     if origins and origin and ("*" in origins or origin in origins):

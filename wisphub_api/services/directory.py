@@ -190,6 +190,20 @@ class ClientDirectory:
         """Return the JSON array of the clients that best match ``query``, best first."""
         current = self._current(wait=True)
         assert current is not None
+        return self._answer_search(current, query, limit)
+
+    def search_ready(self, query: str, limit: int) -> tuple[bytes, CacheState] | None:
+        """Return what ``search`` returns when the snapshot is usable now, else None."""
+        found = self.store.ready()
+        if found is None:
+            return None
+        view, state = found
+        current = view, self._overlay(view, self._clock() - state.age), state
+        return self._answer_search(current, query, limit)
+
+    def _answer_search(
+        self, current: tuple[ClientView, _Overlay, CacheState], query: str, limit: int
+    ) -> tuple[bytes, CacheState]:
         view, overlay, state = current
         key = (query, limit)
         body = overlay.searches.get(key)

@@ -101,6 +101,10 @@ class PlanCatalog:
         """Return every plan, loading them when cold."""
         return self.store.get()
 
+    def snapshot_ready(self) -> tuple[PlanSnapshot, CacheState] | None:
+        """Return what ``snapshot`` returns when the plans are usable now, else None."""
+        return self.store.ready()
+
     def detail(self, plan_id: int) -> tuple[dict[str, Any], CacheState]:
         """Return one plan's detail answer."""
         snapshot, state = self.store.get()

@@ -159,6 +159,13 @@ class SnapshotStore(Generic[V]):
             time.sleep(_COLD_POLL_SECONDS)
         raise SnapshotLoading(retry_after=max(1.0, self.cold_wait))
 
+    def ready(self) -> tuple[V, CacheState] | None:
+        """Return what ``get`` returns when a view is usable now (the same events), else None.
+
+        With none usable nothing happens: the caller asks ``get``, which loads or waits.
+        """
+        return self._serve(load_when_cold=False)
+
     def current(self) -> tuple[V, CacheState] | None:
         """Return the view now, or None when there is none; never waits for WispHub.
 
