@@ -46,7 +46,7 @@ class LocalStore:
         self._db = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _set_wal(self._db)
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable enough: this is a cache of state
         self._db.executescript(_SCHEMA)
         self._swept = 0.0
@@ -172,3 +172,21 @@ class LocalStore:
         self._swept = now
         db.execute("DELETE FROM kv WHERE expires <= ?", (now,))
         db.execute("DELETE FROM counters WHERE expires <= ?", (now,))
+
+
+def _set_wal(db: sqlite3.Connection) -> None:
+    """Switch ``db`` to WAL, waiting while another process holds the lock it needs.
+
+    Two workers opening a new store at once: the mode change can answer "database is locked"
+    at once instead of waiting the connection's busy timeout (seen once in CI, a worker failed
+    to boot), so it is tried again within that timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
