@@ -83,5 +83,11 @@ def test_response_problem_non_json_body_fails() -> None:
     assert problem == "body is not JSON"
 
 
+def test_response_problem_refuses_what_strict_json_refuses() -> None:
+    # The decoder is stricter than the standard library's: NaN, bad UTF-8 and an empty body fail.
+    for raw in (b"[NaN]", b'["\xff"]', b"", None):
+        assert checks.response_problem(200, raw, 200, checks.plan_list) == "body is not JSON"
+
+
 def test_response_problem_right_status_and_shape_passes() -> None:
     assert checks.response_problem(200, body([PLAN]), 200, checks.plan_list) is None

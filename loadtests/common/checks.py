@@ -2,13 +2,21 @@
 
 A check takes the decoded JSON body and returns a short description of what is wrong, or None.
 Descriptions name fields and positions only, never values: bodies hold personal data.
+
+Bodies are decoded with orjson, not the standard library: the load generator shares the cores
+with the API, and measured in a 50-user run of the original scenario, parsing each 661 KB client
+list (3.1 ms with ``json``, 1.2 ms with orjson) held Locust's event loop while the other users'
+answers waited, which showed in every route's p95 (plans 11 to 15 ms with ``json``, 7 to 10 ms with
+orjson, same server). orjson is the stricter parser (no NaN, valid UTF-8 only): nothing is
+checked less.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 Check = Callable[[Any], str | None]
 
@@ -63,6 +71,11 @@ def plan_list(body: Any) -> str | None:
     return missing_keys(body, PLAN_KEYS, "plan")
 
 
+def decode(body: bytes | None) -> Any:
+    """Decode a JSON body (an empty body is not JSON); raise ValueError when it is not JSON."""
+    return orjson.loads(body or b"")
+
+
 def response_problem(
     status: int, body: bytes | None, expected_status: int, check: Check
 ) -> str | None:
@@ -70,7 +83,7 @@ def response_problem(
     if status != expected_status:
         return f"status {status}, expected {expected_status}"
     try:
-        decoded = json.loads(body or b"")
+        decoded = decode(body)
     except ValueError:
         return "body is not JSON"
     return check(decoded)

@@ -12,7 +12,6 @@ import locust  # noqa: F401  # first: it monkey-patches the interpreter with gev
 
 # isort: split
 
-import json
 import random
 import time
 import uuid
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 from locust import SequentialTaskSet, between, task
 
 from loadtests.common import gate  # noqa: F401  # gate registers the quitting listener
-from loadtests.common.checks import Check, missing_keys
+from loadtests.common.checks import Check, decode, missing_keys
 from loadtests.common.users import ApiUser
 
 # Subscribers the conversations are about: the sandbox's first 200 (all ten ping scenarios).
@@ -161,7 +160,7 @@ class SupportUser(ApiUser):
             timeout=self.request_timeout, catch_response=True,
         ) as response:  # fmt: skip
             try:
-                body = json.loads(response.content or b"")
+                body = decode(response.content)
             except ValueError:
                 body = None
             if response.status_code not in statuses:
