@@ -138,8 +138,11 @@ class WispHubWorker(GeventWorker):
             listener_name = listener.getsockname()
             timeout = self.serving.request_header_timeout
             lag = self.admission.lag
-            while self.alive:
-                req = None
+            # The first request is served even once the worker stops: the kernel handed this
+            # connection over (from the master's socket, say), and closing it unread is a reset.
+            first = True
+            while first or self.alive:
+                first, req = False, None
                 table.idle(client)
                 with gevent.Timeout(timeout, False):
                     req = next(parser)
