@@ -53,11 +53,13 @@ def wait_logged(server: GunicornServer, text: str, timeout: float = START_TIMEOU
         time.sleep(0.01)
 
 
-def timed_get(server: GunicornServer, timeout: float = CALL_TIMEOUT_S) -> tuple[float, str]:
-    """GET / on a fresh connection; return the seconds it took and the answer (or the error)."""
+def timed_get(
+    server: GunicornServer, timeout: float = CALL_TIMEOUT_S, path: str = "/"
+) -> tuple[float, str]:
+    """GET ``path`` on a fresh connection; return the seconds it took and the answer (or error)."""
     started = time.monotonic()
     try:
-        answer = call(server.port, "GET", "/", timeout=timeout)
+        answer = call(server.port, "GET", path, timeout=timeout)
         outcome = f"{answer.status} {answer.body.decode()}"
     except OSError as exc:
         outcome = type(exc).__name__
@@ -125,3 +127,21 @@ def test_boot_reload_keeps_every_connection_answered(start):
     assert answers and all(outcome.startswith("200 ") for _, outcome in answers), answers
     new = pids_answering(server, 2, timeout=START_TIMEOUT_S)
     assert len(new) == 2 and not new & old
+
+
+def test_boot_sigterm_lets_a_request_in_flight_finish(start):
+    server = start(fast_boot_s=0.0, slow_boot_s=0.0)
+    assert len(pids_answering(server, 2, timeout=START_TIMEOUT_S)) == 2
+    results: list[tuple[float, str]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(timed_get(server, path="/slow")))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)  # every request is inside a worker, for 1 s
+    server.process.terminate()  # SIGTERM to the master: a graceful stop
+    for thread in threads:
+        thread.join(CALL_TIMEOUT_S + 5)
+    assert [outcome[:3] for _, outcome in results] == ["200"] * 4, results
+    assert server.process.wait(timeout=START_TIMEOUT_S) == 0

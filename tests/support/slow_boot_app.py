@@ -2,7 +2,8 @@
 
 The first worker to create it takes ``FAST_BOOT_SECONDS`` (default 0), every later one
 ``SLOW_BOOT_SECONDS``; which is first is decided by who creates the file ``BOOT_MARKER``. Each
-answer names the worker's pid, so a test can tell which worker served it.
+answer names the worker's pid, so a test can tell which worker served it; ``/slow`` answers after
+``SLOW_ANSWER_SECONDS`` (default 1), a request in flight for a stop to wait for.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ def create_app() -> Any:
         delay = float(os.environ["SLOW_BOOT_SECONDS"])
     time.sleep(delay)
     body = str(os.getpid()).encode()
+    slow_answer = float(os.environ.get("SLOW_ANSWER_SECONDS", "1"))
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/slow":
+            time.sleep(slow_answer)  # gevent's sleep in a worker: other connections go on
         start_response(
             "200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
         )
