@@ -205,6 +205,13 @@ def on_exit(server) -> None:
             path.rmdir()
 
 
+def worker_exit(server, worker) -> None:
+    """Stop the worker's snapshot builder, which then releases the Redis fetch lock it holds."""
+    from wisphub_api.services.builder import stop_builders
+
+    stop_builders()
+
+
 def child_exit(server, worker) -> None:
     """Drop the live gauges of a worker that exited, so /metrics stops reporting them."""
     from prometheus_client import multiprocess

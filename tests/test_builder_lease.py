@@ -18,6 +18,7 @@ import uuid
 import pytest
 import redis
 
+from tests.support.servers import GunicornServer
 from tests.support.state import FakeClock, redis_url
 from tests.test_snapshots import Things
 from wisphub_api.config import config_for_tests
@@ -79,9 +80,9 @@ def hanging_upstream() -> socket.socket:
     return listener
 
 
-def test_a_builder_killed_mid_fetch_leaves_the_lock_for_one_lease_only(tmp_path, client, prefix):
-    upstream = hanging_upstream()
-    settings = config_for_tests(
+def builder_settings(tmp_path, prefix: str, upstream: socket.socket) -> dict:
+    """Return a builder's settings: a WispHub that hangs, Redis with the test's prefix."""
+    return config_for_tests(
         WISPHUB_NET_HOST=f"http://127.0.0.1:{upstream.getsockname()[1]}",
         UPSTREAM_CONNECT_TIMEOUT=3.0,
         UPSTREAM_READ_TIMEOUT=30.0,
@@ -89,8 +90,10 @@ def test_a_builder_killed_mid_fetch_leaves_the_lock_for_one_lease_only(tmp_path,
         CACHE_KEY_PREFIX=prefix,
         STATE_DIR=str(tmp_path),
     )
-    assert upstream_budget(settings) > 4 * builder_module.LOCK_LEASE_SECONDS
-    shared = SharedCopies(client, prefix, "clients")
+
+
+def start_builder(settings: dict, shared: SharedCopies) -> subprocess.Popen:
+    """Start a builder process of the clients and wait until it holds the fetch lock."""
     child = subprocess.Popen(
         [sys.executable, "-m", "wisphub_api.services.builder", "clients"],
         stdin=subprocess.PIPE,
@@ -98,14 +101,26 @@ def test_a_builder_killed_mid_fetch_leaves_the_lock_for_one_lease_only(tmp_path,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(settings, default=str).encode())
+    child.stdin.close()
+    deadline = time.monotonic() + 20
+    while not shared.locked():  # the child took the lock and is waiting for WispHub
+        if time.monotonic() > deadline or child.poll() is not None:
+            child.kill()
+            child.wait(10)
+            pytest.fail("no lock was taken")
+        time.sleep(0.05)
+    return child
+
+
+def test_a_builder_killed_mid_fetch_leaves_the_lock_for_one_lease_only(tmp_path, client, prefix):
+    upstream = hanging_upstream()
+    settings = builder_settings(tmp_path, prefix, upstream)
+    assert upstream_budget(settings) > 4 * builder_module.LOCK_LEASE_SECONDS
+    shared = SharedCopies(client, prefix, "clients")
+    child = start_builder(settings, shared)
     try:
-        assert child.stdin is not None
-        child.stdin.write(json.dumps(settings, default=str).encode())
-        child.stdin.close()
-        deadline = time.monotonic() + 20
-        while not shared.locked():  # the child took the lock and is waiting for WispHub
-            assert time.monotonic() < deadline and child.poll() is None, "no lock was taken"
-            time.sleep(0.05)
         time.sleep(builder_module.LOCK_LEASE_SECONDS / 3 + 1)  # at least one renewal went by
         child.kill()
         child.wait(10)
@@ -115,4 +130,66 @@ def test_a_builder_killed_mid_fetch_leaves_the_lock_for_one_lease_only(tmp_path,
         if child.poll() is None:
             child.kill()
             child.wait(10)
+        upstream.close()
+
+
+def test_a_builder_stopped_mid_fetch_releases_the_lock_at_once(tmp_path, client, prefix):
+    upstream = hanging_upstream()
+    shared = SharedCopies(client, prefix, "clients")
+    child = start_builder(builder_settings(tmp_path, prefix, upstream), shared)
+    try:
+        child.terminate()  # SIGTERM: the server stops during a build
+        assert child.wait(10) == builder_module.STOPPED_STATUS
+        assert not shared.locked()  # the next builder fetches at once
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        upstream.close()
+
+
+def test_stop_builders_stops_the_running_builder_which_releases_the_lock(
+    tmp_path, client, prefix, monkeypatch
+):
+    upstream = hanging_upstream()
+    shared = SharedCopies(client, prefix, "clients")
+    child = start_builder(builder_settings(tmp_path, prefix, upstream), shared)
+    monkeypatch.setattr(builder_module, "_RUNNING", {child})
+    try:
+        started = time.monotonic()
+        builder_module.stop_builders(timeout=10)
+        assert child.poll() == builder_module.STOPPED_STATUS
+        assert time.monotonic() - started < 5
+        assert not shared.locked()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        upstream.close()
+
+
+def test_a_server_stopped_during_a_build_leaves_no_fetch_lock(tmp_path, client, prefix):
+    upstream = hanging_upstream()
+    env = {
+        "APP_ENV": "development",
+        "WEB_CONCURRENCY": "1",
+        "WISPHUB_NET_HOST": f"http://127.0.0.1:{upstream.getsockname()[1]}",
+        "WISPHUB_NET_KEY": "test-key",
+        "WISPHUB_INTERNAL_API_KEY": "test-bot-key",
+        "CACHE_REDIS_URL": redis_url(),
+        "CACHE_KEY_PREFIX": prefix,
+    }
+    server = GunicornServer(tmp_path, env)
+    server.env["GUNICORN_CMD_ARGS"] = f"--bind 127.0.0.1:{server.port}"  # loopback only
+    shared = SharedCopies(client, prefix, "clients")
+    try:
+        server.start(wait=False)
+        deadline = time.monotonic() + 30
+        while not shared.locked():  # the worker's builder fetches from a WispHub that hangs
+            assert time.monotonic() < deadline, server.logs()[-2000:]
+            time.sleep(0.05)
+        server.stop()  # SIGTERM to gunicorn, as a deploy does
+        assert not shared.locked(), server.logs()[-2000:]
+    finally:
+        server.stop()
         upstream.close()
