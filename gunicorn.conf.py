@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 from gunicorn.glogging import Logger
 
 from wisphub_api.serving.listeners import open_shared
+from wisphub_api.serving.orphans import adopt_orphans, stop_children
 from wisphub_api.serving.settings import ServingSettings
 
 _DOTENV = dotenv_values(".env") if os.path.isfile(".env") else {}
@@ -187,8 +188,11 @@ def clear_metrics_dir(path: Path) -> None:
 
 
 def on_starting(server) -> None:
-    """Listen, and prepare the shared metrics directory, once, before any worker is forked."""
+    """Listen, adopt orphans, prepare the metrics directory, once, before any worker is forked."""
     open_shared(server)
+    # A worker's snapshot builder outlives the worker (a HUP lets its build finish); the master
+    # stops it in on_exit, so that it releases the Redis fetch lock (serving/orphans.py).
+    adopt_orphans()
     path = metrics_dir(_setting("PROMETHEUS_MULTIPROC_DIR"), port)
     clear_metrics_dir(path)
     # Workers inherit it, and prometheus_client reads it when a worker first imports it.
@@ -197,19 +201,13 @@ def on_starting(server) -> None:
 
 
 def on_exit(server) -> None:
-    """Remove the default metrics directory when gunicorn stops; a configured one stays."""
+    """Stop the builders the workers left, and remove the default metrics directory."""
+    stop_children()
     path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
     if path.parent == Path(tempfile.gettempdir()) and path.name.startswith(DEFAULT_DIR_PREFIX):
         clear_metrics_dir(path)
         with contextlib.suppress(OSError):
             path.rmdir()
-
-
-def worker_exit(server, worker) -> None:
-    """Stop the worker's snapshot builder, which then releases the Redis fetch lock it holds."""
-    from wisphub_api.services.builder import stop_builders
-
-    stop_builders()
 
 
 def child_exit(server, worker) -> None:

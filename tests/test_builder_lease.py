@@ -8,6 +8,8 @@ is most of them) must not hold the others back for a whole upstream budget.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -148,28 +150,8 @@ def test_a_builder_stopped_mid_fetch_releases_the_lock_at_once(tmp_path, client,
         upstream.close()
 
 
-def test_stop_builders_stops_the_running_builder_which_releases_the_lock(
-    tmp_path, client, prefix, monkeypatch
-):
-    upstream = hanging_upstream()
-    shared = SharedCopies(client, prefix, "clients")
-    child = start_builder(builder_settings(tmp_path, prefix, upstream), shared)
-    monkeypatch.setattr(builder_module, "_RUNNING", {child})
-    try:
-        started = time.monotonic()
-        builder_module.stop_builders(timeout=10)
-        assert child.poll() == builder_module.STOPPED_STATUS
-        assert time.monotonic() - started < 5
-        assert not shared.locked()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait(10)
-        upstream.close()
-
-
-def test_a_server_stopped_during_a_build_leaves_no_fetch_lock(tmp_path, client, prefix):
-    upstream = hanging_upstream()
+def api_over(upstream: socket.socket, tmp_path, prefix: str) -> GunicornServer:
+    """Return gunicorn (1 worker, loopback) over a WispHub that hangs, with Redis."""
     env = {
         "APP_ENV": "development",
         "WEB_CONCURRENCY": "1",
@@ -181,14 +163,47 @@ def test_a_server_stopped_during_a_build_leaves_no_fetch_lock(tmp_path, client, 
     }
     server = GunicornServer(tmp_path, env)
     server.env["GUNICORN_CMD_ARGS"] = f"--bind 127.0.0.1:{server.port}"  # loopback only
+    return server
+
+
+def wait_locked(shared: SharedCopies, server: GunicornServer) -> bytes:
+    """Wait until a builder holds the fetch lock; return its token."""
+    deadline = time.monotonic() + 30
+    while (token := shared.client.get(shared.lock_key)) is None:
+        assert time.monotonic() < deadline, server.logs()[-2000:]
+        time.sleep(0.05)
+    return bytes(token)
+
+
+def test_a_server_stopped_during_a_build_leaves_no_fetch_lock(tmp_path, client, prefix):
+    upstream = hanging_upstream()
+    server = api_over(upstream, tmp_path, prefix)
     shared = SharedCopies(client, prefix, "clients")
     try:
         server.start(wait=False)
-        deadline = time.monotonic() + 30
-        while not shared.locked():  # the worker's builder fetches from a WispHub that hangs
-            assert time.monotonic() < deadline, server.logs()[-2000:]
-            time.sleep(0.05)
+        wait_locked(shared, server)  # the worker's builder fetches from a WispHub that hangs
         server.stop()  # SIGTERM to gunicorn, as a deploy does
+        assert not shared.locked(), server.logs()[-2000:]
+    finally:
+        server.stop()
+        upstream.close()
+
+
+def test_a_reload_during_a_build_lets_the_builder_go_on(tmp_path, client, prefix):
+    upstream = hanging_upstream()
+    server = api_over(upstream, tmp_path, prefix)
+    shared = SharedCopies(client, prefix, "clients")
+    try:
+        server.start(wait=False)
+        token = wait_locked(shared, server)
+        old_workers = set(server.worker_pids())
+        os.kill(server.process.pid, signal.SIGHUP)  # new workers, the old one stops
+        deadline = time.monotonic() + 20
+        while old_workers & set(server.worker_pids()):
+            assert time.monotonic() < deadline, server.logs()[-2000:]
+            time.sleep(0.1)
+        assert client.get(shared.lock_key) == token  # the same build still holds it
+        server.stop()
         assert not shared.locked(), server.logs()[-2000:]
     finally:
         server.stop()

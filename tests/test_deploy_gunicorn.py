@@ -14,6 +14,7 @@ from gunicorn import util
 from gunicorn.workers.ggevent import GeventWorker
 
 from tests.support.servers import GUNICORN_CONF, NGINX_TEMPLATE, free_port
+from wisphub_api.serving import orphans
 
 SETTINGS = (
     "PORT",
@@ -31,8 +32,14 @@ SETTINGS = (
 @pytest.fixture
 def load_conf(monkeypatch, tmp_path):
     """Return a loader of gunicorn.conf.py's settings under a given environment, in a directory
-    without .env unless the test writes one."""
+    without .env unless the test writes one.
+
+    Its hooks run in pytest's process, which must neither adopt orphans nor stop its children
+    (the servers other fixtures started) as a stopping gunicorn master does.
+    """
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(orphans, "adopt_orphans", lambda: False)
+    monkeypatch.setattr(orphans, "stop_children", lambda: [])
 
     def load(**env: str) -> dict[str, Any]:
         for name in SETTINGS:

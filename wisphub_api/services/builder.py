@@ -10,9 +10,9 @@ With Redis the builders of every host share one fetch per refresh: a builder tak
 another host published, or takes the Redis lock, fetches from WispHub and publishes the payload
 (compressed JSON) for the others. When Redis is down each host fetches for itself.
 
-A builder process told to stop (SIGTERM: its worker exits, ``stop_builders``) releases the fetch
-lock it holds before it exits, so the next builder (the restarted server's) fetches at once
-instead of waiting for the lease to expire.
+A builder process told to stop (SIGTERM: the gunicorn master stops, ``serving/orphans.py``)
+releases the fetch lock it holds before it exits, so the next builder (the restarted server's)
+fetches at once instead of waiting for the lease to expire.
 """
 
 from __future__ import annotations
@@ -64,9 +64,6 @@ SHARED_POLL_SECONDS = 0.5
 # builder killed mid-fetch (a restart, a deploy) holds the other hosts back for one lease, not
 # for a whole upstream budget.
 LOCK_LEASE_SECONDS = 15.0
-# How long an exiting worker waits for its builder to release the lock and exit before it kills
-# it: a Redis delete takes milliseconds, and the worker's own stop is bounded by gunicorn.
-BUILDER_STOP_SECONDS = 5.0
 # The exit status of a builder stopped by SIGTERM (128 + the signal): a stop, not a crash.
 STOPPED_STATUS = 128 + signal.SIGTERM
 
@@ -321,7 +318,6 @@ def process_runner(
         child = subprocess.Popen(  # noqa: S603 - a fixed command of our own
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(lock,)
         )
-        _RUNNING.add(child)
         try:
             child.communicate(payload, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -329,32 +325,11 @@ def process_runner(
             child.wait()
             record_failure(paths, settings, "UpstreamTimeout", time.time())
             return
-        finally:
-            _RUNNING.discard(child)
         stopped = child.returncode == STOPPED_STATUS
         if child.returncode != 0 and not stopped and read_status(paths).last_attempt < started:
             record_failure(paths, settings, "BuilderCrashed", time.time())  # it died silently
 
     return run
-
-
-# The builder processes this process started and that still run (stopped by stop_builders).
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-
-
-def stop_builders(timeout: float = BUILDER_STOP_SECONDS) -> None:
-    """Ask this process's running builders to stop (they release their lock), kill the late."""
-    children = list(_RUNNING)
-    for child in children:
-        with contextlib.suppress(OSError):
-            child.terminate()
-    deadline = time.monotonic() + timeout
-    for child in children:
-        while child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if child.poll() is None:
-            with contextlib.suppress(OSError):
-                child.kill()
 
 
 def _stop_on_sigterm(signum: int, _frame: Any) -> None:
