@@ -21,6 +21,8 @@ from pathlib import Path
 from dotenv import dotenv_values
 from gunicorn.glogging import Logger
 
+from wisphub_api.serving.listeners import open_shared
+from wisphub_api.serving.orphans import adopt_orphans, stop_children
 from wisphub_api.serving.settings import ServingSettings
 
 _DOTENV = dotenv_values(".env") if os.path.isfile(".env") else {}
@@ -59,7 +61,9 @@ worker_class = "wisphub_api.serving.worker.WispHubWorker"
 workers = _env_int("WEB_CONCURRENCY", _cpu_count())
 # Each worker listens on its own socket and the kernel spreads new connections evenly: one
 # shared socket either woke every worker for one connection (then gunicorn accepts one per loop
-# pass and new connections queue for seconds) or let one worker take a whole burst.
+# pass and new connections queue for seconds) or let one worker take a whole burst. A worker
+# opens its socket only once it can answer; until one can, connections queue on one the master
+# opens in on_starting (wisphub_api/serving/listeners.py).
 reuse_port = True
 # Connections the kernel queues per worker before accept: a burst of thousands (a reconnect
 # storm, a flood) must not be dropped, which would cost each client a 1 s SYN retry. The kernel
@@ -184,7 +188,11 @@ def clear_metrics_dir(path: Path) -> None:
 
 
 def on_starting(server) -> None:
-    """Prepare the shared metrics directory once, before any worker is forked."""
+    """Listen, adopt orphans, prepare the metrics directory, once, before any worker is forked."""
+    open_shared(server)
+    # A worker's snapshot builder outlives the worker (a HUP lets its build finish); the master
+    # stops it in on_exit, so that it releases the Redis fetch lock (serving/orphans.py).
+    adopt_orphans()
     path = metrics_dir(_setting("PROMETHEUS_MULTIPROC_DIR"), port)
     clear_metrics_dir(path)
     # Workers inherit it, and prometheus_client reads it when a worker first imports it.
@@ -193,7 +201,8 @@ def on_starting(server) -> None:
 
 
 def on_exit(server) -> None:
-    """Remove the default metrics directory when gunicorn stops; a configured one stays."""
+    """Stop the builders the workers left, and remove the default metrics directory."""
+    stop_children()
     path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""))
     if path.parent == Path(tempfile.gettempdir()) and path.name.startswith(DEFAULT_DIR_PREFIX):
         clear_metrics_dir(path)

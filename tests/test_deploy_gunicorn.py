@@ -14,6 +14,7 @@ from gunicorn import util
 from gunicorn.workers.ggevent import GeventWorker
 
 from tests.support.servers import GUNICORN_CONF, NGINX_TEMPLATE, free_port
+from wisphub_api.serving import orphans
 
 SETTINGS = (
     "PORT",
@@ -31,8 +32,14 @@ SETTINGS = (
 @pytest.fixture
 def load_conf(monkeypatch, tmp_path):
     """Return a loader of gunicorn.conf.py's settings under a given environment, in a directory
-    without .env unless the test writes one."""
+    without .env unless the test writes one.
+
+    Its hooks run in pytest's process, which must neither adopt orphans nor stop its children
+    (the servers other fixtures started) as a stopping gunicorn master does.
+    """
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(orphans, "adopt_orphans", lambda: False)
+    monkeypatch.setattr(orphans, "stop_children", lambda: [])
 
     def load(**env: str) -> dict[str, Any]:
         for name in SETTINGS:
@@ -104,11 +111,17 @@ def test_gunicorn_conf_keepalive_outlasts_nginx_upstream_keepalive(load_conf):
     assert load_conf()["keepalive"] > nginx_idle
 
 
+def arbiter() -> SimpleNamespace:
+    """Return the parts of the arbiter on_starting uses: it listens already (no reuse_port)."""
+    cfg = SimpleNamespace(reuse_port=False)
+    return SimpleNamespace(log=SimpleNamespace(info=lambda *args: None), cfg=cfg, LISTENERS=[])
+
+
 def test_gunicorn_conf_on_starting_empties_the_configured_metrics_dir(load_conf, tmp_path):
     (tmp_path / "counter_123.db").write_bytes(b"stale")
     (tmp_path / "keep.txt").write_text("not ours")
     conf = load_conf(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
-    conf["on_starting"](SimpleNamespace(log=SimpleNamespace(info=lambda *args: None)))
+    conf["on_starting"](arbiter())
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
@@ -116,7 +129,7 @@ def test_gunicorn_conf_on_starting_empties_the_configured_metrics_dir(load_conf,
 def test_gunicorn_conf_on_starting_makes_a_private_default_dir(load_conf):
     port = free_port()
     conf = load_conf(PORT=str(port))
-    conf["on_starting"](SimpleNamespace(log=SimpleNamespace(info=lambda *args: None)))
+    conf["on_starting"](arbiter())
     path = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     try:
         assert str(port) in path.name
@@ -130,6 +143,6 @@ def test_gunicorn_conf_on_starting_makes_a_private_default_dir(load_conf):
 
 def test_gunicorn_conf_on_exit_keeps_a_configured_metrics_dir(load_conf, tmp_path):
     conf = load_conf(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
-    conf["on_starting"](SimpleNamespace(log=SimpleNamespace(info=lambda *args: None)))
+    conf["on_starting"](arbiter())
     conf["on_exit"](None)
     assert tmp_path.is_dir()

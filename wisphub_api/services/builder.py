@@ -9,6 +9,10 @@ Workers then adopt the written snapshot in a few cheap steps.
 With Redis the builders of every host share one fetch per refresh: a builder takes the fresh copy
 another host published, or takes the Redis lock, fetches from WispHub and publishes the payload
 (compressed JSON) for the others. When Redis is down each host fetches for itself.
+
+A builder process told to stop (SIGTERM: the gunicorn master stops, ``serving/orphans.py``)
+releases the fetch lock it holds before it exits, so the next builder (the restarted server's)
+fetches at once instead of waiting for the lease to expire.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -59,6 +64,8 @@ SHARED_POLL_SECONDS = 0.5
 # builder killed mid-fetch (a restart, a deploy) holds the other hosts back for one lease, not
 # for a whole upstream budget.
 LOCK_LEASE_SECONDS = 15.0
+# The exit status of a builder stopped by SIGTERM (128 + the signal): a stop, not a crash.
+STOPPED_STATUS = 128 + signal.SIGTERM
 
 _RENEW_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -318,10 +325,16 @@ def process_runner(
             child.wait()
             record_failure(paths, settings, "UpstreamTimeout", time.time())
             return
-        if child.returncode != 0 and read_status(paths).last_attempt < started:
+        stopped = child.returncode == STOPPED_STATUS
+        if child.returncode != 0 and not stopped and read_status(paths).last_attempt < started:
             record_failure(paths, settings, "BuilderCrashed", time.time())  # it died silently
 
     return run
+
+
+def _stop_on_sigterm(signum: int, _frame: Any) -> None:
+    # Unwinds the build: the fetch lock's ``finally`` deletes the lock before the process ends.
+    raise SystemExit(128 + signum)
 
 
 def _configure_logging(secret: str) -> None:
@@ -363,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(str(config.get("WISPHUB_NET_KEY", "")))
     # The workers answer bots meanwhile: on a busy host they come first for the CPU.
     os.nice(BUILDER_NICENESS)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     return 0 if make_builder(config, args[0]).run() is not None else 1
 
 

@@ -11,6 +11,10 @@ Measured on 2 cores against gunicorn's own ``gevent`` worker (wrk -t2 -c64, cach
   pass so that one worker does not take them all, and new connections queued for seconds behind
   busy passes. Here every worker has its own socket (``reuse_port``: the kernel spreads
   connections evenly) and accepts up to ``max_accept`` per pass.
+
+A worker joins the port's sockets only once it can answer (the app created, which adopts the
+snapshot on disk): until then connections queue on a socket the master holds, instead of on the
+booting worker's own (``listeners`` says what that cost after a restart).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from wisphub_api.observability.requestlog import (
     log_request_line,
     request_id_from,
 )
-from wisphub_api.serving import answers
+from wisphub_api.serving import answers, listeners
 from wisphub_api.serving.admission import Admission, LoopLag
 from wisphub_api.serving.connections import ConnectionTable
 from wisphub_api.serving.limits import open_files_capacity
@@ -49,20 +53,30 @@ class WispHubWorker(GeventWorker):
     """Serve HTTP/1.1 with gevent: fairly, within bounds, refusing overload and bad HTTP in JSON."""
 
     serving = ServingSettings()  # gunicorn.conf.py's post_fork hook passes the configured ones
+    sockets: list[Any]
+    joins_when_ready = False  # set when it left the port's group to boot (listeners.leave_group)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Made in the master before the fork: its listeners, which the child replaces with its
+        # own under reuse_port.
+        self.shared_sockets = list(self.sockets)
 
     def configure(self, settings: ServingSettings) -> None:
         """Use ``settings`` instead of the defaults (called before the worker starts)."""
         self.serving = settings
 
     def init_process(self) -> None:
-        """Raise the open-files limit to fit the connections, then start as gunicorn does."""
+        """Leave the port's group, raise the open-files limit, then boot as gunicorn does."""
+        listeners.leave_group(self, self.shared_sockets)
         self.capacity = open_files_capacity(self.worker_connections, self.log)
         install_date_cache()
         super().init_process()
 
     # -- the event loop -----------------------------------------------------------------------
     def run(self) -> None:
-        """Accept on every socket until told to stop, then drain like gunicorn's worker."""
+        """Join the port's group, accept on every socket until told to stop, then drain."""
+        self.sockets = [*self.sockets, *listeners.join_group(self)]
         settings = self.serving
         reserve = int(self.capacity * settings.idle_reserve)
         self.connections = ConnectionTable(self.capacity, reserve)
@@ -124,8 +138,11 @@ class WispHubWorker(GeventWorker):
             listener_name = listener.getsockname()
             timeout = self.serving.request_header_timeout
             lag = self.admission.lag
-            while self.alive:
-                req = None
+            # The first request is served even once the worker stops: the kernel handed this
+            # connection over (from the master's socket, say), and closing it unread is a reset.
+            first = True
+            while first or self.alive:
+                first, req = False, None
                 table.idle(client)
                 with gevent.Timeout(timeout, False):
                     req = next(parser)
