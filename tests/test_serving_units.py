@@ -272,3 +272,23 @@ def test_json_answer_is_complete_http_in_the_error_shape():
     assert "Retry-After: 1" in lines and "Connection: close" in lines
     assert f"Content-Length: {len(body)}" in lines
     assert json.loads(body) == {"detail": answers.OVERLOADED[3], "code": "overloaded"}
+
+
+@pytest.mark.parametrize("keep_alive", [True, False])
+def test_json_answer_for_is_json_answer_with_its_request_id(keep_alive):
+    headers = (("Retry-After", "1"),)
+    for request_id in ("first-id", "second.id"):  # the second comes from the cached copy
+        cached = answers.json_answer_for(
+            answers.OVERLOADED,
+            request_id,
+            id_header="X-Request-ID",
+            headers=headers,
+            keep_alive=keep_alive,
+            language="es",
+        )
+        assert cached == answers.json_answer(
+            answers.OVERLOADED,
+            headers=(*headers, ("X-Request-ID", request_id)),
+            keep_alive=keep_alive,
+            language="es",
+        )
