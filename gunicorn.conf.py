@@ -96,7 +96,7 @@ limit_request_field_size = 8190
 serving = ServingSettings(
     # Seconds a new connection may take to send its first request's headers.
     request_header_timeout=_env_float("REQUEST_HEADER_TIMEOUT", 10.0),
-    # Event-loop lag (ms) past which new requests are answered 503 at once; 0 turns it off.
+    # Event-loop lag (ms) past which a share of new requests is answered 503 at once; 0: never.
     shed_lag_ms=_env_float("OVERLOAD_LAG_MS", 250.0),
     # Requests inside the app per worker past which new ones get 503; 0: no limit.
     max_in_flight=_env_int("OVERLOAD_MAX_IN_FLIGHT", 1000),

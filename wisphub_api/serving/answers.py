@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -100,3 +100,44 @@ def json_answer(
         f"Content-Length: {len(body)}\r\nConnection: {connection}\r\n\r\n"
     )
     return head.encode("latin-1") + body
+
+
+# Stands for the request id in a cached answer; only ever split on, never sent.
+_ID_MARK = "\x00request-id\x00"
+
+
+def json_answer_for(
+    refusal: Refusal,
+    request_id: str,
+    *,
+    id_header: str,
+    headers: tuple[tuple[str, str], ...] = (),
+    keep_alive: bool = False,
+    language: str = "en",
+) -> bytes:
+    """Return ``json_answer`` with ``headers`` then ``id_header: request_id``, from a cached copy.
+
+    Under overload the worker writes thousands of these a second, and rendering each (catalogue,
+    JSON, header text) was a tenth of a refusal's CPU; only the request id differs between them.
+    """
+    before, after = _answer_template(refusal, id_header, headers, keep_alive, language)
+    return before + request_id.encode("latin-1") + after
+
+
+@lru_cache(maxsize=64)
+def _answer_template(
+    refusal: Refusal,
+    id_header: str,
+    headers: tuple[tuple[str, str], ...],
+    keep_alive: bool,
+    language: str,
+) -> tuple[bytes, bytes]:
+    """Return the answer's bytes before and after its request id."""
+    raw = json_answer(
+        refusal,
+        headers=(*headers, (id_header, _ID_MARK)),
+        keep_alive=keep_alive,
+        language=language,
+    )
+    before, after = raw.split(_ID_MARK.encode("latin-1"))
+    return before, after

@@ -18,11 +18,13 @@ class ServingSettings:
     # Share of worker_connections kept free by closing the oldest idle connections, so that a
     # flood of idle connections can never lock out a new one.
     idle_reserve: float = 0.1
-    # Event-loop lag beyond which new requests are refused with 503 (0 turns it off). A worker
-    # serving from memory answers in about a millisecond, and a burst of a hundred cold requests
-    # released at once keeps the loop busy a couple of hundred; past this, work is queueing.
-    # Measured at twice the sustainable rate: 100 ms refused 8 % at 0.5x of it already; 500 ms
-    # let answers wait over 1 s.
+    # Event-loop lag the worker holds requests to (0 turns shedding off): while the lag stays
+    # beyond it, a share of new requests is refused with 503, just enough to bring it back
+    # (admission.py). A worker serving from memory answers in about a millisecond, and a burst of
+    # a hundred cold requests released at once keeps the loop busy a couple of hundred; past
+    # this, work is queueing. Measured at twice the sustainable rate, when every request was
+    # refused past the limit: 100 ms refused 8 % at 0.5x of it already; 500 ms let answers wait
+    # over 1 s.
     shed_lag_ms: float = 250.0
     # Requests inside the app at once per worker beyond which new ones get 503 (0: no limit).
     # Requests waiting on WispHub Net hold a slot without using the CPU, so this is generous.

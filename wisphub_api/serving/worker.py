@@ -184,8 +184,7 @@ class WispHubWorker(GeventWorker):
     def _shed(self, req: Any, sock: Any, addr: Any, reason: str) -> None:
         keep_alive = not req.should_close() and not _has_body(req)
         request_id = request_id_from(_header(req, _HEADER_NAME))
-        retry_after = str(self.serving.retry_after)
-        headers = [("Retry-After", retry_after), (REQUEST_ID_HEADER, request_id)]
+        headers = (("Retry-After", str(self.serving.retry_after)),)
         self._refuse(req, sock, addr, answers.OVERLOADED, headers, keep_alive, request_id, reason)
         if not keep_alive:
             raise StopIteration()
@@ -202,9 +201,8 @@ class WispHubWorker(GeventWorker):
             self.log.debug("Refused a request: %s", type(exc).__name__)
         req = req if req is not None else getattr(exc, "req", None)
         request_id = request_id_from(_header(req, _HEADER_NAME))
-        headers = [(REQUEST_ID_HEADER, request_id)]
         try:
-            self._refuse(req, client, addr, refusal, headers, False, request_id, reason)
+            self._refuse(req, client, addr, refusal, (), False, request_id, reason)
         except OSError:
             self.log.debug("Failed to send an error answer.")
 
@@ -214,12 +212,13 @@ class WispHubWorker(GeventWorker):
         sock: Any,
         addr: Any,
         refusal: answers.Refusal,
-        headers: list[tuple[str, str]],
+        headers: tuple[tuple[str, str], ...],
         keep_alive: bool,
         request_id: str,
         reason: str,
     ) -> None:
-        """Log a refusal's line (route ``<unmatched>``), count it, then write it as JSON.
+        """Log a refusal's line (route ``<unmatched>``), count it, then write it as JSON with
+        ``headers`` and its request id.
 
         Logged first, like the app's answers: once the client has the answer, its line is there.
         """
@@ -237,8 +236,13 @@ class WispHubWorker(GeventWorker):
         # A request gunicorn could not parse has no Accept-Language to go by.
         wanted = _header(req, "ACCEPT-LANGUAGE") or ""
         language = best_language(wanted, self.serving.default_language)
-        raw = answers.json_answer(
-            refusal, headers=headers, keep_alive=keep_alive, language=language
+        raw = answers.json_answer_for(
+            refusal,
+            request_id,
+            id_header=REQUEST_ID_HEADER,
+            headers=headers,
+            keep_alive=keep_alive,
+            language=language,
         )
         sock.sendall(raw)
 
