@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_KEY = "demo-bot-key-change-me"  # the one written in .env.example
 READY_TIMEOUT_SECONDS = 60
@@ -20,12 +22,6 @@ READY_TIMEOUT_SECONDS = 60
 PROBE_TIMEOUT_SECONDS = 2
 CALL_TIMEOUT_SECONDS = 10
 STOP_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def port_open(port: int) -> bool:

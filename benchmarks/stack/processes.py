@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,11 +29,37 @@ class StackError(RuntimeError):
     """A process of the stack did not start or did not become ready."""
 
 
+# Ports handed out below the kernel's ephemeral range: a port in it that is free now can become
+# the local port of any client socket a moment later (a Redis pool's, a flood's) and then a
+# server's bind fails with "Address already in use" (seen in test_serve under a neighbour's load).
+_LISTEN_PORTS = (20000, 32000)
+
+
+def _ephemeral_low() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="ascii")
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """Return a TCP port that is free on every address right now (gunicorn binds 0.0.0.0)."""
+    """Return a TCP port that is free on every address right now (gunicorn binds 0.0.0.0).
+
+    Below the ephemeral range when it can, so that no client socket takes it before it is bound.
+    """
+    low, high = _LISTEN_PORTS[0], min(_LISTEN_PORTS[1], _ephemeral_low())
+    for _ in range(50):
+        port = random.randrange(low, high) if high > low else 0
+        with socket.socket() as probe:
+            # The wildcard, not 127.0.0.1: a port some client socket uses on another loopback
+            # address (a flood from 127.0.0.2, say) is free on 127.0.0.1 but not on 0.0.0.0.
+            try:
+                probe.bind(("", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
     with socket.socket() as probe:
-        # The wildcard, not 127.0.0.1: a port some client socket uses on another loopback
-        # address (a flood from 127.0.0.2, say) is free on 127.0.0.1 but not on 0.0.0.0.
         probe.bind(("", 0))
         return int(probe.getsockname()[1])
 
