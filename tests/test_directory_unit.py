@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from cachelib import SimpleCache
 
 from tests.support.factories import make_client
 from wisphub_api.config import config_for_tests
-from wisphub_api.services.artifact import ArtifactPaths
+from wisphub_api.services.artifact import ArtifactPaths, write_snapshot
 from wisphub_api.services.builder import Builder, thread_runner
 from wisphub_api.services.clientview import ClientView
 from wisphub_api.services.datasets import DATASETS
@@ -141,6 +143,17 @@ def test_warm_lookup_prefers_the_active_service_of_a_person():
 )
 def test_document_key_normalises(raw, key):
     assert document_key(raw) == key
+
+
+def test_an_adopted_snapshot_frees_the_view_the_last_request_used():
+    directory = make_directory(FakeUpstream([ESPERANZA], listing_fails=False))
+    directory.listing()  # a request: the directory now keeps an overlay of this view
+    old = weakref.ref(directory.store.peek()[0])
+    paths = directory.store.paths
+    write_snapshot(paths, ClientView.sections([ESPERANZA]), fetched_at=time.time(), source="test")
+    directory.store.open()  # the background loop's adoption
+    gc.collect()
+    assert old() is None
 
 
 def test_view_serialises_once_and_indexes_every_phone():

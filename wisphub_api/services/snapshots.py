@@ -35,6 +35,7 @@ from wisphub_api.services.artifact import (
     read_snapshot,
     read_status,
 )
+from wisphub_api.services.memory import release_free_memory
 from wisphub_api.upstream import errors as upstream_errors
 from wisphub_api.upstream.errors import UpstreamError, UpstreamUnavailable
 
@@ -244,10 +245,15 @@ class SnapshotStore(Generic[V]):
             return
         pause()
         view = self._load(artifact.sections, pause)
+        del artifact  # the file's bytes: the view holds copies of what it keeps
         current = self._local
         if current is None or current.fetched_at <= pointer.fetched_at:
             self._local = _Local(pointer.version, pointer.fetched_at, view, pointer.source)
             self._emit("load_shared")
+        del current, view
+        # The old view (and the file's bytes) are garbage now: hand their pages back, or the
+        # worker's RSS keeps the high-water mark of every adoption.
+        release_free_memory()
 
     # -- refreshing -------------------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ from wisphub_api.observability.requestlog import (
     log_request_line,
     request_id_from,
 )
+from wisphub_api.services.memory import fix_mmap_threshold
 from wisphub_api.serving import answers
 from wisphub_api.serving.admission import Admission, LoopLag
 from wisphub_api.serving.connections import ConnectionTable
@@ -55,8 +56,9 @@ class WispHubWorker(GeventWorker):
         self.serving = settings
 
     def init_process(self) -> None:
-        """Raise the open-files limit to fit the connections, then start as gunicorn does."""
+        """Raise the open-files limit, fix the allocator's mmap threshold, then start."""
         self.capacity = open_files_capacity(self.worker_connections, self.log)
+        fix_mmap_threshold()  # snapshots' large buffers go back to the OS when dropped
         install_date_cache()
         super().init_process()
 
