@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from wisphub_api.services.artifact import Sections
 from wisphub_api.services.listing import Listing
 from wisphub_api.services.postings import Postings
 from wisphub_api.services.prepared import encode_json
@@ -121,9 +122,7 @@ class ClientView:
         return _sections_of(sorted(clients, key=lambda client: client.service_id))
 
     @classmethod
-    def load(
-        cls, sections: dict[str, bytes], pause: Callable[[], None] = lambda: None
-    ) -> ClientView:
+    def load(cls, sections: Sections, pause: Callable[[], None] = lambda: None) -> ClientView:
         """Rebuild a view from its sections, calling ``pause`` between the costly steps."""
         ids = array("I")
         ids.frombytes(sections["ids"])

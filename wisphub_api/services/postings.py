@@ -73,7 +73,7 @@ class Postings:
         return marshal.dumps((self.keys, self._offsets.tobytes(), self._values.tobytes()))
 
     @classmethod
-    def load(cls, data: bytes) -> Postings:
+    def load(cls, data: bytes | memoryview) -> Postings:
         """Rebuild what ``dump`` wrote."""
         keys, offsets, values = marshal.loads(data)  # noqa: S302 - our own artifact
         return cls(keys, _array(offsets), _array(values))

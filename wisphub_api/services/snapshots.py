@@ -30,6 +30,7 @@ from wisphub_api.services.artifact import (
     ArtifactPaths,
     BuildStatus,
     Pointer,
+    Sections,
     build_lock,
     read_pointer,
     read_snapshot,
@@ -84,7 +85,7 @@ class SnapshotLoading(UpstreamUnavailable):
 
 # Runs the dataset's builder while the caller holds the host's build lock (its descriptor).
 BuildRunner = Callable[[int], None]
-Loader = Callable[[dict[str, bytes], Callable[[], None]], Any]
+Loader = Callable[[Sections, Callable[[], None]], Any]
 
 
 def _error_named(name: str | None) -> UpstreamError:
