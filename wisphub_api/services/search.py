@@ -120,8 +120,7 @@ class SearchIndex:
         self._words = words  # word → positions of clients with that whole word anywhere
         self._names = names  # word → positions of clients with that word in their name
         self._ids = ids  # document or phone key → positions
-        self._vocabulary = words.keys
-        self._longest = max(map(len, self._vocabulary), default=0)
+        self._longest = words.longest()  # in UTF-8 bytes: a bound on the characters too
         self._neighbours = neighbours  # word minus one character → ranks of vocabulary words
 
     @classmethod
@@ -144,7 +143,7 @@ class SearchIndex:
                 words.add(word, position)
         vocabulary = Postings.build(words.lists)
         neighbours = _Collector()
-        for rank, word in enumerate(vocabulary.keys):
+        for rank, word in enumerate(vocabulary.keys()):
             if _typo_eligible(word, MIN_TYPO_CHARS - 1):
                 for variant in set(_deletions(word)):
                     neighbours.add(variant, rank)
@@ -277,12 +276,12 @@ class SearchIndex:
         """Return the vocabulary words one edit away from ``word``."""
         if not _typo_eligible(word, MIN_TYPO_CHARS) or len(word) > self._longest + 1:
             return []
-        vocabulary = self._vocabulary
-        candidates = {vocabulary[rank] for rank in self._neighbours.get(word)}
+        key = self._words.key
+        candidates = {key(rank) for rank in self._neighbours.get(word)}
         for variant in _deletions(word):
             if variant in self._words:
                 candidates.add(variant)
-            candidates.update(vocabulary[rank] for rank in self._neighbours.get(variant))
+            candidates.update(key(rank) for rank in self._neighbours.get(variant))
         candidates.discard(word)
         return [other for other in candidates if within_one_edit(word, other)]
 
