@@ -159,7 +159,7 @@ def test_an_adopted_snapshot_frees_the_view_the_last_request_used():
 def test_view_serialises_once_and_indexes_every_phone():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert list(view.ids) == [7, 8]
-    assert set(view.phones.keys) == {"3001234567", "3119876543"}
+    assert set(view.phones.keys()) == {"3001234567", "3119876543"}
     listing = b"".join(view.listing.plain())
     assert listing.startswith(b'[{"service_id":7,')
     assert [c["service_id"] for c in json.loads(listing)] == [7, 8]
@@ -170,6 +170,13 @@ def test_view_decodes_the_clients_it_was_built_from():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert view.client(view.position(7)) == ESPERANZA
     assert view.client(view.position(8)) == SECOND_SERVICE
+
+
+def test_view_keeps_router_ids_and_usernames_of_every_client():
+    named = dataclasses.replace(ESPERANZA, router_id=2**40, username="esperanza.bñ")
+    view = ClientView.of([SECOND_SERVICE, named])
+    assert view.client(view.position(7)) == named
+    assert view.client(view.position(8)).username == SECOND_SERVICE.username
 
 
 def test_search_answers_are_kept_per_snapshot_until_a_write(monkeypatch):
