@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import marshal
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from zlib import crc32
 
@@ -128,21 +129,17 @@ class Postings:
 
     def _first_not_below(self, raw: bytes, low: int) -> int:
         """Return the rank of the first key whose bytes are not below ``raw`` (bisect_left)."""
-        high = len(self)
-        while low < high:
-            middle = (low + high) // 2
-            if self._raw(middle) < raw:
-                low = middle + 1
-            else:
-                high = middle
-        return low
+        return bisect_left(range(len(self)), raw, low, key=self._raw)
+
+    def prefixed_ranks(self, prefix: str) -> range:
+        """Return the ranks of the keys that start with ``prefix`` (``prefix`` itself included)."""
+        raw = _encode(prefix)
+        start = self._first_not_below(raw, 0)
+        return range(start, self._first_not_below(raw + _PAST_EVERY_KEY, start))
 
     def prefixed(self, prefix: str) -> list[str]:
         """Return the keys that start with ``prefix``, in order (``prefix`` itself included)."""
-        raw = _encode(prefix)
-        start = self._first_not_below(raw, 0)
-        end = self._first_not_below(raw + _PAST_EVERY_KEY, start)
-        return [self.key(rank) for rank in range(start, end)]
+        return [self.key(rank) for rank in self.prefixed_ranks(prefix)]
 
     def dump(self) -> bytes:
         """Serialise for an artifact (see ``load``)."""
