@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import random
 from array import array
 from bisect import bisect_left
 
@@ -79,3 +80,12 @@ def test_postings_load_reads_a_snapshot_written_before_keys_were_a_blob():
     old = marshal.dumps((keys, offsets.tobytes(), values.tobytes()))
     loaded = Postings.load(memoryview(old))
     assert {key: list(loaded.get(key)) for key in MAPPING} == MAPPING
+
+
+def test_postings_prefixed_across_many_blocks_matches_startswith():
+    rng = random.Random(1)
+    keys = {"".join(rng.choice("abcñ0") for _ in range(rng.randint(1, 6))) for _ in range(3000)}
+    built = Postings.build({key: [1] for key in keys})
+    ordered = sorted(keys)
+    for prefix in ["", "a", "ñ", "c0ñ", "zz", *ordered[::37]]:
+        assert built.prefixed(prefix) == [key for key in ordered if key.startswith(prefix)]
