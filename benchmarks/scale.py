@@ -2,6 +2,8 @@
 
     .venv/bin/python -m benchmarks.scale                    # the full run, ~12 min on 2 cores
     .venv/bin/python -m benchmarks.scale --sizes 1500 --window 20 --refreshes 5 --no-write
+    .venv/bin/python -m benchmarks.scale --sizes 50000 --modes simple --phases memory \
+        --memory-budget 420 --no-write          # 20 refreshes at 50k: a build takes 12-14 s
 
 Loopback only. For each size it starts one sandbox (``--clients N``, 300 ms a call, pages of
 300, no per-row cost: the issue's emulator) and, for each shared-state mode (SimpleCache with no
@@ -116,6 +118,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=1200.0,
         help="start no size past this many seconds; bounds the memory phases (default 1200)",
+    )
+    add(
+        "--phases",
+        default="all",
+        help="all (default), or memory: only the memory phase, on a server started cold with "
+        "the memory phase's TTL (its first snapshot is the trail's start); print with --no-write",
     )
     add("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "scale.md", help="report")
     add("--logs", type=Path, default=ROOT / "results" / "scale", help="logs directory")
@@ -232,6 +240,7 @@ class Watcher:
         self.versions = 0
         self.workers: dict[int, float] = {}
         self.builder_max = 0.0
+        self.worker_max = 0.0  # the largest worker's RSS at any sample (an adoption's peak)
         self.trail: list[float] = []  # the largest worker's RSS as each new snapshot appears
         self._last = self._read()
         self._stop = threading.Event()
@@ -266,6 +275,7 @@ class Watcher:
         with self._lock:
             self.workers = {pid: rss for pid, rss in workers.items() if rss > 0}
             self.builder_max = max([self.builder_max, *builders])
+            self.worker_max = max([self.worker_max, *workers.values()])
             return dict(self.workers)
 
     def start(self) -> Watcher:
@@ -461,6 +471,11 @@ def memory_phase(api: Gunicorn, run: Run, row: ScaleRow) -> None:
         f"{run.clients:,} {run.mode}: {row.refreshes} refreshes at TTL {run.args.refresh_ttl} s, "
         f"RSS {row.rss_start_mib} → {row.rss_end_mib} MiB, builder {row.builder_rss_mib} MiB"
     )
+    progress(
+        f"{run.clients:,} {run.mode}: largest worker's RSS (MiB) after each refresh: "
+        + ", ".join(f"{rss:.0f}" for rss in row.rss_trail)
+        + f"; highest seen {watcher.worker_max:.0f}"
+    )
 
 
 HOSTS_TTL = 4
@@ -497,6 +512,13 @@ def measure(run: Run) -> ScaleRow:
     """Run every phase of one size and mode and return its row."""
     row = ScaleRow(clients=run.clients, mode=run.mode, ttl=run.args.ttl)
     with ExitStack() as stack:
+        if run.args.phases == "memory":
+            api = Gunicorn(run.logs, run.env(run.args.refresh_ttl), name="api-memory")
+            stack.callback(api.stop)
+            api.start(wait=False)
+            api.wait_ready(READY_TIMEOUT_S, streak=5)
+            memory_phase(api, run, row)
+            return row
         api = cold_phase(run, row, stack)
         paging_phase(api, run, row)
         stall_phase(api, run, row)
@@ -520,6 +542,8 @@ def measure_all(
 
     Return the rows, the two-host rows and notes (what the time bound left out).
     """
+    if args.phases not in ("all", "memory"):
+        raise SystemExit("--phases takes all or memory")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not modes or set(modes) - {"simple", "redis"}:
         raise SystemExit("--modes takes simple and/or redis")
@@ -549,7 +573,7 @@ def measure_all(
                     shared = redis if mode == "redis" else None
                     run = Run(args, sandbox, shared, clients, run_logs, deadline)
                     rows.append(measure(run))
-                    if clients <= args.two_hosts_max:
+                    if clients <= args.two_hosts_max and args.phases == "all":
                         hosts.append(hosts_phase(run))
             finally:
                 sandbox.stop()

@@ -245,3 +245,20 @@ def test_a_tiny_run_measures_every_phase_over_the_real_stack(
     assert measured.plain_bytes > measured.gzip_bytes > 0
     assert measured.refreshes >= 1
     assert measured.rss_end_mib is not None and measured.rss_end_mib > 0
+
+
+def test_phases_other_than_all_or_memory_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        scale.measure_all(scale.parse_args(["--phases", "stall"]), deadline=0.0)
+
+
+@pytest.mark.slow
+def test_a_memory_only_run_measures_refreshes_and_nothing_else(tmp_path: Path) -> None:
+    argv = ["--sizes", "300", "--modes", "simple", "--phases", "memory", "--refreshes", "2"]
+    argv += ["--refresh-ttl", "1", "--latency-ms", "0", "--memory-budget", "20"]
+    argv += ["--logs", str(tmp_path / "logs")]
+    args = scale.parse_args(argv)
+    (measured,), hosts, _ = scale.measure_all(args, deadline=float("inf"))
+    assert hosts == [] and measured.cold_lookup is None and measured.search.count == 0
+    assert measured.refreshes >= 1 and measured.rss_end_mib is not None
+    assert len(measured.rss_trail) == measured.refreshes + 1

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from cachelib import SimpleCache
 
 from tests.support.factories import make_client
 from wisphub_api.config import config_for_tests
-from wisphub_api.services.artifact import ArtifactPaths
+from wisphub_api.services.artifact import ArtifactPaths, write_snapshot
 from wisphub_api.services.builder import Builder, thread_runner
 from wisphub_api.services.clientview import ClientView
 from wisphub_api.services.datasets import DATASETS
@@ -143,10 +145,21 @@ def test_document_key_normalises(raw, key):
     assert document_key(raw) == key
 
 
+def test_an_adopted_snapshot_frees_the_view_the_last_request_used():
+    directory = make_directory(FakeUpstream([ESPERANZA], listing_fails=False))
+    directory.listing()  # a request: the directory now keeps an overlay of this view
+    old = weakref.ref(directory.store.peek()[0])
+    paths = directory.store.paths
+    write_snapshot(paths, ClientView.sections([ESPERANZA]), fetched_at=time.time(), source="test")
+    directory.store.open()  # the background loop's adoption
+    gc.collect()
+    assert old() is None
+
+
 def test_view_serialises_once_and_indexes_every_phone():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert list(view.ids) == [7, 8]
-    assert set(view.phones.keys) == {"3001234567", "3119876543"}
+    assert set(view.phones.keys()) == {"3001234567", "3119876543"}
     listing = b"".join(view.listing.plain())
     assert listing.startswith(b'[{"service_id":7,')
     assert [c["service_id"] for c in json.loads(listing)] == [7, 8]
@@ -157,6 +170,13 @@ def test_view_decodes_the_clients_it_was_built_from():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert view.client(view.position(7)) == ESPERANZA
     assert view.client(view.position(8)) == SECOND_SERVICE
+
+
+def test_view_keeps_router_ids_and_usernames_of_every_client():
+    named = dataclasses.replace(ESPERANZA, router_id=2**40, username="esperanza.bñ")
+    view = ClientView.of([SECOND_SERVICE, named])
+    assert view.client(view.position(7)) == named
+    assert view.client(view.position(8)).username == SECOND_SERVICE.username
 
 
 def test_search_answers_are_kept_per_snapshot_until_a_write(monkeypatch):

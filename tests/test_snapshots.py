@@ -57,7 +57,7 @@ class Things:
 
     def load(self, sections, pause):
         pause()
-        return json.loads(sections["payload"])
+        return json.loads(bytes(sections["payload"]))  # a slice of the file
 
 
 @pytest.fixture
@@ -261,3 +261,13 @@ def test_status_reports_warmth_age_source_and_circuit(tmp_path, things, clock):
         "closed",
         None,
     )
+
+
+def test_an_adoption_gives_freed_memory_back(tmp_path, things, clock, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "wisphub_api.services.snapshots.release_free_memory", lambda: calls.append(1)
+    )
+    store = make_store(tmp_path, things, clock)
+    store.get()
+    assert calls == [1]

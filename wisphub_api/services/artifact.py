@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 MAGIC = b"WISPHUB-SNAPSHOT 1\n"
+# A snapshot's sections as a loader gets them: by name, bytes or slices of the file's bytes.
+Sections = Mapping[str, bytes | memoryview]
 # Snapshots kept per dataset: the current one and the one before (a worker may still read it).
 KEEP = 2
 
@@ -48,7 +50,9 @@ class Artifact:
 
     pointer: Pointer
     header: dict[str, Any]
-    sections: dict[str, bytes]
+    # Slices of the file's bytes, not copies: a loader copies what it keeps, and the file's bytes
+    # are freed with the artifact.
+    sections: dict[str, memoryview]
 
 
 class ArtifactPaths:
@@ -151,12 +155,13 @@ def read_snapshot(paths: ArtifactPaths, pointer: Pointer) -> Artifact | None:
     if not data.startswith(MAGIC):
         return None
     end = data.find(b"\n", len(MAGIC))
+    whole = memoryview(data)
     try:
         header = json.loads(data[len(MAGIC) : end])
-        sections: dict[str, bytes] = {}
+        sections: dict[str, memoryview] = {}
         offset = end + 1
         for name, length in header["sections"]:
-            sections[name] = data[offset : offset + length]
+            sections[name] = whole[offset : offset + length]
             offset += length
     except (ValueError, KeyError, TypeError):
         return None

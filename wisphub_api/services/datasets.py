@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
+from wisphub_api.services.artifact import Sections
 from wisphub_api.services.clientview import ClientView
 from wisphub_api.services.plans import PlanPair, PlanSnapshot, load_plans
 from wisphub_api.upstream.models import Client, PlanDetail, PlanSummary
@@ -40,7 +41,7 @@ class Dataset(Protocol, Generic[V]):
     def sections(self, payload: Any) -> dict[str, bytes]:
         """Return the artifact sections of the payload."""
 
-    def load(self, sections: dict[str, bytes], pause: Callable[[], None]) -> V:
+    def load(self, sections: Sections, pause: Callable[[], None]) -> V:
         """Return the view workers serve, from artifact sections."""
 
 
@@ -69,7 +70,7 @@ class Clients:
     def sections(self, payload: Any) -> dict[str, bytes]:
         return ClientView.sections(payload)
 
-    def load(self, sections: dict[str, bytes], pause: Callable[[], None]) -> ClientView:
+    def load(self, sections: Sections, pause: Callable[[], None]) -> ClientView:
         return ClientView.load(sections, pause)
 
 
@@ -99,7 +100,7 @@ class Plans:
     def sections(self, payload: Any) -> dict[str, bytes]:
         return PlanSnapshot.sections(payload)
 
-    def load(self, sections: dict[str, bytes], pause: Callable[[], None]) -> PlanSnapshot:
+    def load(self, sections: Sections, pause: Callable[[], None]) -> PlanSnapshot:
         return PlanSnapshot.load(sections, pause)
 
 

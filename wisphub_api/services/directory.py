@@ -138,6 +138,17 @@ class ClientDirectory:
         self._overlays: dict[int, _Overlay] = {}  # id(view) -> overlay of the current writes
         self._lock = threading.Lock()
         writes.subscribers.append(self._take_writes)
+        store.listeners.append(self._forget_old_view)
+
+    def _forget_old_view(self, _dataset: str, event: str) -> None:
+        """Drop the overlay of the view just replaced, so that the view can be freed now.
+
+        Without this the last view a request used stays referenced until the next request, and
+        the memory given back after an adoption misses it.
+        """
+        if event == "load_shared":
+            with self._lock:
+                self._overlays.clear()
 
     # -- the writes ------------------------------------------------------------------------
     def _take_writes(self, entries: list[Entry]) -> None:

@@ -224,9 +224,17 @@ class Listing:
         return [str(self.crc).encode(), *(chunk.dump() for chunk in self.chunks)]
 
     @classmethod
-    def load(cls, parts: Sequence[bytes]) -> Listing:
-        """Rebuild what ``dump`` wrote."""
-        return cls([Chunk.load(part) for part in parts[1:]], crc=int(parts[0]))
+    def load(cls, parts: list[bytes]) -> Listing:
+        """Rebuild what ``dump`` wrote, emptying ``parts`` as it goes.
+
+        Each part is dropped once its chunk is built, so loading never holds the listing twice.
+        """
+        crc = int(parts[0])
+        chunks = []
+        for number in range(1, len(parts)):
+            chunks.append(Chunk.load(parts[number]))
+            parts[number] = b""
+        return cls(chunks, crc=crc)
 
 
 def gzip_bytes(data: bytes) -> bytes:

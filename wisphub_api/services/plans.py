@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from wisphub_api.services.artifact import Sections
 from wisphub_api.services.errors import PlanNotFound
 from wisphub_api.services.prepared import PreparedJson, encode_json
 from wisphub_api.services.snapshots import CacheState, SnapshotStore
@@ -78,12 +79,10 @@ class PlanSnapshot:
         }
 
     @classmethod
-    def load(
-        cls, sections: dict[str, bytes], pause: Callable[[], None] = lambda: None
-    ) -> PlanSnapshot:
+    def load(cls, sections: Sections, pause: Callable[[], None] = lambda: None) -> PlanSnapshot:
         """Rebuild the plans from their sections (they are small: no pause needed)."""
-        details = {int(k): v for k, v in json.loads(sections["details"]).items()}
-        return cls(PreparedJson.of(json.loads(sections["listing"])), details)
+        details = {int(k): v for k, v in json.loads(bytes(sections["details"])).items()}
+        return cls(PreparedJson.of(json.loads(bytes(sections["listing"]))), details)
 
     @classmethod
     def of(cls, pairs: Iterable[PlanPair]) -> PlanSnapshot:

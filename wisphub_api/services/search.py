@@ -120,8 +120,7 @@ class SearchIndex:
         self._words = words  # word → positions of clients with that whole word anywhere
         self._names = names  # word → positions of clients with that word in their name
         self._ids = ids  # document or phone key → positions
-        self._vocabulary = words.keys
-        self._longest = max(map(len, self._vocabulary), default=0)
+        self._longest = words.longest()  # in UTF-8 bytes: a bound on the characters too
         self._neighbours = neighbours  # word minus one character → ranks of vocabulary words
 
     @classmethod
@@ -144,7 +143,7 @@ class SearchIndex:
                 words.add(word, position)
         vocabulary = Postings.build(words.lists)
         neighbours = _Collector()
-        for rank, word in enumerate(vocabulary.keys):
+        for rank, word in enumerate(vocabulary.keys()):
             if _typo_eligible(word, MIN_TYPO_CHARS - 1):
                 for variant in set(_deletions(word)):
                     neighbours.add(variant, rank)
@@ -256,35 +255,37 @@ class SearchIndex:
         if len(required) == 1:
             others = self._prefixed(required[0]) + self._typos(required[0])
             if len(others) == 1:  # one posting, already sorted: no set, no sort
-                return list(filterfalse(whole.__contains__, self._words.get(others[0])))
+                return list(filterfalse(whole.__contains__, self._words.at(others[0])))
         return sorted(_intersect([self._expand(word) for word in required]) - whole)
 
     def _expand(self, word: str) -> set[int]:
         """Return the clients with ``word`` as a whole word, a prefix or within one typo."""
         found = set(self._words.get(word))
-        for other in self._prefixed(word) + self._typos(word):
-            found.update(self._words.get(other))
+        for rank in self._prefixed(word) + self._typos(word):
+            found.update(self._words.at(rank))
         return found
 
-    def _prefixed(self, word: str) -> list[str]:
-        """Return the longer vocabulary words that start with ``word``."""
+    def _prefixed(self, word: str) -> list[int]:
+        """Return the ranks of the longer vocabulary words that start with ``word``."""
         shortest = MIN_DIGIT_PREFIX_CHARS if word.isdigit() else MIN_PREFIX_CHARS
         if len(word) < shortest:
             return []
-        return [other for other in self._words.prefixed(word) if other != word]
+        own = self._words.index(word)
+        return [rank for rank in self._words.prefixed_ranks(word) if rank != own]
 
-    def _typos(self, word: str) -> list[str]:
-        """Return the vocabulary words one edit away from ``word``."""
+    def _typos(self, word: str) -> list[int]:
+        """Return the ranks of the vocabulary words one edit away from ``word``."""
         if not _typo_eligible(word, MIN_TYPO_CHARS) or len(word) > self._longest + 1:
             return []
-        vocabulary = self._vocabulary
-        candidates = {vocabulary[rank] for rank in self._neighbours.get(word)}
+        words = self._words
+        candidates = set(self._neighbours.get(word))
         for variant in _deletions(word):
-            if variant in self._words:
-                candidates.add(variant)
-            candidates.update(vocabulary[rank] for rank in self._neighbours.get(variant))
-        candidates.discard(word)
-        return [other for other in candidates if within_one_edit(word, other)]
+            rank = words.index(variant)
+            if rank >= 0:
+                candidates.add(rank)
+            candidates.update(self._neighbours.get(variant))
+        candidates.discard(words.index(word))
+        return [rank for rank in candidates if within_one_edit(word, words.key(rank))]
 
 
 def _intersect(sets: Sequence[AbstractSet[int]]) -> AbstractSet[int]:

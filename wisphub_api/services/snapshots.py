@@ -30,11 +30,13 @@ from wisphub_api.services.artifact import (
     ArtifactPaths,
     BuildStatus,
     Pointer,
+    Sections,
     build_lock,
     read_pointer,
     read_snapshot,
     read_status,
 )
+from wisphub_api.services.memory import release_free_memory
 from wisphub_api.upstream import errors as upstream_errors
 from wisphub_api.upstream.errors import UpstreamError, UpstreamUnavailable
 
@@ -83,7 +85,7 @@ class SnapshotLoading(UpstreamUnavailable):
 
 # Runs the dataset's builder while the caller holds the host's build lock (its descriptor).
 BuildRunner = Callable[[int], None]
-Loader = Callable[[dict[str, bytes], Callable[[], None]], Any]
+Loader = Callable[[Sections, Callable[[], None]], Any]
 
 
 def _error_named(name: str | None) -> UpstreamError:
@@ -244,10 +246,15 @@ class SnapshotStore(Generic[V]):
             return
         pause()
         view = self._load(artifact.sections, pause)
+        del artifact  # the file's bytes: the view holds copies of what it keeps
         current = self._local
         if current is None or current.fetched_at <= pointer.fetched_at:
             self._local = _Local(pointer.version, pointer.fetched_at, view, pointer.source)
             self._emit("load_shared")
+        del current, view
+        # The old view (and the file's bytes) are garbage now: hand their pages back, or the
+        # worker's RSS keeps the high-water mark of every adoption.
+        release_free_memory()
 
     # -- refreshing -------------------------------------------------------------------------
     @property

@@ -36,6 +36,7 @@ from wisphub_api.observability.requestlog import (
     log_request_line,
     request_id_from,
 )
+from wisphub_api.services.memory import fix_mmap_threshold
 from wisphub_api.serving import answers, listeners
 from wisphub_api.serving.admission import Admission, LoopLag
 from wisphub_api.serving.connections import ConnectionTable
@@ -67,9 +68,11 @@ class WispHubWorker(GeventWorker):
         self.serving = settings
 
     def init_process(self) -> None:
-        """Leave the port's group, raise the open-files limit, then boot as gunicorn does."""
+        """Leave the port's group, raise the open-files limit, fix the allocator's mmap threshold,
+        then boot as gunicorn does."""
         listeners.leave_group(self, self.shared_sockets)
         self.capacity = open_files_capacity(self.worker_connections, self.log)
+        fix_mmap_threshold()  # snapshots' large buffers go back to the OS when dropped
         install_date_cache()
         super().init_process()
 
