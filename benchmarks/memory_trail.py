@@ -34,6 +34,8 @@ MIB = 1024 * 1024
 
 def status_mib(field: str) -> float:
     """Return a field of /proc/self/status (VmRSS, VmHWM) in MiB, 0.0 where there is none."""
+    # Not benchmarks.scale.rss_mib: importing the stack package would add ~7 MiB of modules to
+    # the child whose baseline this measures.
     try:
         for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
             if line.startswith(field + ":"):
