@@ -145,6 +145,11 @@ class Admission:
         self.draw = draw
         self.in_flight = 0
 
+    @property
+    def shedding_now(self) -> bool:
+        """Tell whether the last decision refused a share of requests (the worker sheds)."""
+        return self.shedding.share > 0
+
     def refusal(self, path: str) -> str | None:
         """Return why a request for ``path`` is refused now ("lag", "in_flight"), or None."""
         if path in EXEMPT_PATHS:

@@ -20,7 +20,9 @@ booting worker's own (``listeners`` says what that cost after a restart).
 from __future__ import annotations
 
 import errno
+import io
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -37,7 +39,7 @@ from wisphub_api.observability.requestlog import (
     request_id_from,
 )
 from wisphub_api.services.memory import fix_mmap_threshold
-from wisphub_api.serving import answers, listeners
+from wisphub_api.serving import answers, listeners, rawhead
 from wisphub_api.serving.admission import Admission, LoopLag
 from wisphub_api.serving.connections import ConnectionTable
 from wisphub_api.serving.limits import open_files_capacity
@@ -48,6 +50,11 @@ from wisphub_api.translatable import best_language
 # A client gone mid-answer, or an idle connection this worker closed itself: nothing to report.
 _QUIET_ERRNOS = frozenset({errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF})
 _HEADER_NAME = REQUEST_ID_HEADER.upper()
+_ID_HEADER_RAW = REQUEST_ID_HEADER.lower().encode("ascii")
+# What one read takes of a request while shedding: gunicorn's own read size.
+_RECV_BYTES = 8192
+# Stands for a request refused from its raw bytes, which has nothing left to serve.
+_REFUSED = object()
 
 
 class WispHubWorker(GeventWorker):
@@ -145,14 +152,15 @@ class WispHubWorker(GeventWorker):
             # connection over (from the master's socket, say), and closing it unread is a reset.
             first = True
             while first or self.alive:
-                first, req = False, None
+                first, req, admitted = False, None, False
                 table.idle(client)
                 with gevent.Timeout(timeout, False):
-                    req = next(parser)
+                    req, admitted = self._next_request(parser, client, addr)
                 table.busy(client)
                 if req is None:
                     break  # nothing (complete) within the timeout: close without an answer
-                self.handle_request(listener_name, req, client, addr)
+                if req is not _REFUSED:
+                    self.handle_request(listener_name, req, client, addr, admitted)
                 timeout = self.cfg.keepalive
                 # Every other ready connection is served before this one again, even when its
                 # next request is already buffered (recv would not yield to the event loop);
@@ -171,9 +179,39 @@ class WispHubWorker(GeventWorker):
             table.closed(client)
             util.close(client)
 
-    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> None:
-        """Serve one request, or answer 503 at once when the worker is overloaded."""
-        reason = self.admission.refusal(req.path)
+    def _next_request(self, parser: Any, client: Any, addr: Any) -> tuple[Any, bool]:
+        """Return the connection's next request and whether admission has taken it already.
+
+        While the worker sheds, the request's raw bytes are read first: a plain one that is
+        refused is answered from them (``rawhead``), never parsed, and ``_REFUSED`` returned;
+        the bytes of any other go back to gunicorn's parser, which reads them as if from the
+        socket. Otherwise the parser reads the socket itself, as gunicorn does.
+        """
+        if not self.admission.shedding_now or _buffered(parser):
+            return next(parser), False
+        previous = parser.mesg
+        # What the parser checks before reading a request: the last one let the connection
+        # stay open, and its unread body (if any) is discarded.
+        if previous is not None and (previous.should_close() or not parser.finish_body()):
+            raise StopIteration()
+        data = client.recv(_RECV_BYTES)
+        if not data:
+            raise StopIteration()
+        head = rawhead.quick_head(data, _ID_HEADER_RAW)
+        if head is not None:
+            reason = self.admission.refusal(head.path)
+            if reason is not None:
+                self._shed_quickly(head, client, addr, reason)
+                return _REFUSED, True
+        parser.unreader.unread(data)
+        return next(parser), head is not None
+
+    def handle_request(
+        self, listener_name: Any, req: Any, sock: Any, addr: Any, admitted: bool = False
+    ) -> None:
+        """Serve one request, or answer 503 at once when the worker is overloaded (unless
+        admission has ``admitted`` it already)."""
+        reason = None if admitted else self.admission.refusal(req.path)
         if reason is not None:
             self._shed(req, sock, addr, reason)
             return
@@ -186,9 +224,15 @@ class WispHubWorker(GeventWorker):
 
     def _shed(self, req: Any, sock: Any, addr: Any, reason: str) -> None:
         keep_alive = not req.should_close() and not _has_body(req)
-        request_id = request_id_from(_header(req, _HEADER_NAME))
+        self._shed_with(sock, addr, reason, keep_alive, Asked.of(req))
+
+    def _shed_quickly(self, head: rawhead.QuickHead, sock: Any, addr: Any, reason: str) -> None:
+        asked = Asked(head.method, head.request_id, head.accept_language)
+        self._shed_with(sock, addr, reason, head.keep_alive, asked)
+
+    def _shed_with(self, sock: Any, addr: Any, reason: str, keep_alive: bool, asked: Asked) -> None:
         headers = (("Retry-After", str(self.serving.retry_after)),)
-        self._refuse(req, sock, addr, answers.OVERLOADED, headers, keep_alive, request_id, reason)
+        self._refuse(asked, sock, addr, answers.OVERLOADED, headers, keep_alive, reason)
         if not keep_alive:
             raise StopIteration()
 
@@ -203,21 +247,19 @@ class WispHubWorker(GeventWorker):
         else:
             self.log.debug("Refused a request: %s", type(exc).__name__)
         req = req if req is not None else getattr(exc, "req", None)
-        request_id = request_id_from(_header(req, _HEADER_NAME))
         try:
-            self._refuse(req, client, addr, refusal, (), False, request_id, reason)
+            self._refuse(Asked.of(req), client, addr, refusal, (), False, reason)
         except OSError:
             self.log.debug("Failed to send an error answer.")
 
     def _refuse(
         self,
-        req: Any,
+        asked: Asked,
         sock: Any,
         addr: Any,
         refusal: answers.Refusal,
         headers: tuple[tuple[str, str], ...],
         keep_alive: bool,
-        request_id: str,
         reason: str,
     ) -> None:
         """Log a refusal's line (route ``<unmatched>``), count it, then write it as JSON with
@@ -226,8 +268,9 @@ class WispHubWorker(GeventWorker):
         Logged first, like the app's answers: once the client has the answer, its line is there.
         """
         status, code = refusal[0], refusal[2]
+        request_id = request_id_from(asked.request_id)
         log_request_line(
-            method=getattr(req, "method", None) or "-",
+            method=asked.method or "-",
             route=UNMATCHED_ROUTE,
             status=status,
             duration_ms=0.0,
@@ -237,8 +280,7 @@ class WispHubWorker(GeventWorker):
         )
         self.telemetry.refused(status, code, reason)
         # A request gunicorn could not parse has no Accept-Language to go by.
-        wanted = _header(req, "ACCEPT-LANGUAGE") or ""
-        language = best_language(wanted, self.serving.default_language)
+        language = best_language(asked.accept_language, self.serving.default_language)
         raw = answers.json_answer_for(
             refusal,
             request_id,
@@ -266,6 +308,29 @@ def install_date_cache() -> None:
         return value
 
     util.http_date = http_date
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a refusal echoes of its request: method, request id and Accept-Language."""
+
+    method: str | None
+    request_id: str | None
+    accept_language: str
+
+    @classmethod
+    def of(cls, req: Any) -> Asked:
+        """Read them from a request gunicorn parsed (or None, when it could not)."""
+        return cls(
+            getattr(req, "method", None),
+            _header(req, _HEADER_NAME),
+            _header(req, "ACCEPT-LANGUAGE") or "",
+        )
+
+
+def _buffered(parser: Any) -> bool:
+    """Tell whether the parser holds bytes read ahead (a pipelined request's, say)."""
+    return bool(parser.unreader.buf.seek(0, io.SEEK_END))
 
 
 def _header(req: Any, name: str) -> str | None:
