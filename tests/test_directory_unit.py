@@ -156,6 +156,25 @@ def test_an_adopted_snapshot_frees_the_view_the_last_request_used():
     assert old() is None
 
 
+def test_an_adoption_gives_memory_back_after_the_old_view_is_freed(monkeypatch):
+    directory = make_directory(FakeUpstream([ESPERANZA], listing_fails=False))
+    directory.listing()
+    old = weakref.ref(directory.store.peek()[0])
+    freed_when_trimmed = []
+    monkeypatch.setattr(
+        "wisphub_api.services.snapshots.release_free_memory",
+        lambda: freed_when_trimmed.append(old() is None),
+    )
+    paths = directory.store.paths
+    write_snapshot(paths, ClientView.sections([ESPERANZA]), fetched_at=time.time(), source="test")
+    gc.disable()  # freed by its last reference going, not by a collection that happens to run
+    try:
+        directory.store.open()
+    finally:
+        gc.enable()
+    assert freed_when_trimmed == [True]
+
+
 def test_view_serialises_once_and_indexes_every_phone():
     view = ClientView.of([SECOND_SERVICE, ESPERANZA])
     assert list(view.ids) == [7, 8]

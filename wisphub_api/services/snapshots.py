@@ -229,13 +229,18 @@ class SnapshotStore(Generic[V]):
             return self._usable()  # another greenlet of ours is adopting it
         try:
             pointer = read_pointer(self.paths)
-            local = self._local
-            if pointer is not None and (local is None or pointer.version != local.version):
+            # Compared through ``self._local``, never kept in a variable here: this frame
+            # would hold the old view through ``_adopt``, whose memory it hands back.
+            if pointer is not None and pointer.version != self._version():
                 self._adopt(pointer, pause or _yield)
             self._stamp = stamp
         finally:
             self._adopt_lock.release()
         return self._usable()
+
+    def _version(self) -> str | None:
+        local = self._local
+        return None if local is None else local.version
 
     def _adopt(self, pointer: Pointer, pause: Callable[[], None]) -> None:
         artifact = read_snapshot(self.paths, pointer)
