@@ -45,6 +45,7 @@ from wisphub_api.serving.connections import ConnectionTable
 from wisphub_api.serving.limits import open_files_capacity
 from wisphub_api.serving.settings import ServingSettings
 from wisphub_api.serving.telemetry import WorkerTelemetry
+from wisphub_api.serving.writes import CoalescedWrites
 from wisphub_api.translatable import best_language
 
 # A client gone mid-answer, or an idle connection this worker closed itself: nothing to report.
@@ -217,8 +218,15 @@ class WispHubWorker(GeventWorker):
             return
         admission = self.admission
         admission.in_flight += 1
+        # gunicorn's writes of the answer, sent together once it is written (writes.py).
+        writes = CoalescedWrites(sock)
         try:
-            super().handle_request(listener_name, req, sock, addr)
+            super().handle_request(listener_name, req, writes, addr)
+        except StopIteration:  # answered, and the connection closes after it
+            writes.flush()
+            raise
+        else:
+            writes.flush()
         finally:
             admission.in_flight -= 1
 
