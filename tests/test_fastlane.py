@@ -13,6 +13,7 @@ from wisphub_api.fastlane import FastLane
 
 PLANS = "/api/v1/internet-plans/"
 SEARCH = "/api/v1/clients/search?q=Esperanza"
+CLIENTS = "/api/v1/clients/"
 GZIP = {"Accept-Encoding": "gzip"}
 # (method, path, headers): the same sequence goes to both apps, after a warm-up of each route.
 REQUESTS = [
@@ -36,6 +37,18 @@ REQUESTS = [
     ("POST", PLANS, AUTH),
     ("GET", "/api/v1/internet-plans", AUTH),
     ("GET", "/api/internet-plans/", AUTH),
+    ("GET", CLIENTS, AUTH),
+    ("GET", CLIENTS, {**AUTH, **GZIP}),
+    ("GET", CLIENTS, {}),
+    ("HEAD", CLIENTS, {**AUTH, **GZIP}),
+    ("GET", "/api/v1/clients", AUTH),
+    ("GET", "/api/clients/", {**AUTH, "Accept-Language": "en"}),
+    ("GET", CLIENTS + "?limit=2", AUTH),
+    ("GET", CLIENTS + "?limit=2&offset=1", {**AUTH, **GZIP}),
+    ("GET", CLIENTS + "?limit=0", AUTH),
+    ("GET", CLIENTS, {**AUTH, "If-None-Match": "etag"}),
+    ("GET", CLIENTS, {**AUTH, "Origin": "https://bot.example"}),
+    ("POST", CLIENTS, AUTH),
     ("GET", SEARCH, AUTH),
     ("GET", SEARCH, {}),
     ("GET", SEARCH, {**AUTH, **GZIP}),
@@ -123,4 +136,7 @@ def test_fast_lane_takes_the_plain_cached_gets(make_app, sandbox_clean, monkeypa
     monkeypatch.setattr(lane, "wsgi", None)  # the app is never called from here on
     assert client.get(PLANS, headers={**AUTH, **GZIP}).headers["Content-Encoding"] == "gzip"
     assert client.get(SEARCH, headers=AUTH).headers["X-Cache"] == "HIT"
+    listed = client.get(CLIENTS, headers={**AUTH, **GZIP})
+    assert listed.headers["Content-Encoding"] == "gzip"
+    assert int(listed.headers["X-Total-Count"]) > 0
     assert client.head("/api/internet-plans", headers=AUTH).status_code == 200

@@ -1,18 +1,19 @@
 """The fast lane: the hottest cached GETs answered before Flask, with the same bytes and effects.
 
-A bot's ``GET /internet-plans/`` or ``GET /clients/search?q=...`` served from the snapshot is
-prepared bytes; Flask's request machinery around it (the request context, URL matching, the
-hooks, flask-smorest's wrappers, werkzeug's Response and its header handling) cost about two
-thirds of the request. This WSGI layer, between the request clock (and ProxyFix) and Flask,
-answers exactly those requests itself, with what the app would answer: the same status, headers
-(ETag, gzip, ``X-Cache``/``X-Cache-Age``, ``X-Request-ID``, the security headers) and body, the
-same request log line and metrics, the same snapshot events.
+A bot's ``GET /internet-plans/``, ``GET /clients/`` or ``GET /clients/search?q=...`` served from
+the snapshot is prepared bytes; Flask's request machinery around it (the request context, URL
+matching, the hooks, flask-smorest's wrappers, werkzeug's Response and its header handling) cost
+about two thirds of the request. This WSGI layer, between the request clock (and ProxyFix) and
+Flask, answers exactly those requests itself, with what the app would answer: the same status,
+headers (ETag, gzip, ``X-Cache``/``X-Cache-Age``, ``X-Total-Count``, ``X-Request-ID``, the
+security headers) and body, the same request log line and metrics, the same snapshot events.
 
 It takes only a GET or HEAD of one of those routes' exact paths (found in the URL map, so an
 alias or a changed prefix follows the app) with an accepted ``X-API-Key``, no body, no Origin
 while CORS is on, and:
 
-* plans: no query string and no conditional or range header (304s stay werkzeug's);
+* plans and the client list: no query string (a page of the list is the app's) and no
+  conditional or range header (304s stay werkzeug's);
 * search: a query string the route has already validated (its query memo holds it).
 
 and only while the snapshot is usable now. Everything else — a missing or wrong key, other
@@ -39,6 +40,7 @@ from wisphub_api.http import missing_security_headers
 from wisphub_api.observability.context import START_KEY, template_of
 from wisphub_api.observability.hooks import INSTRUMENTED_KEY
 from wisphub_api.observability.requestlog import log_request_line, request_id_from
+from wisphub_api.services.snapshots import CacheState
 
 __all__ = ["FastLane", "init_app"]
 
@@ -48,6 +50,7 @@ Answer = tuple[Sequence[bytes], list[tuple[str, str]], str] | None
 Route = tuple[Callable[[dict[str, Any]], Answer], str]
 
 PLANS_ENDPOINT = "list_plans"  # of the plans blueprint and its /api alias
+CLIENTS_ENDPOINT = "list_clients"
 SEARCH_ENDPOINT = "search_clients"
 _CONTENT_TYPE = ("Content-Type", "application/json")
 _STATUS = "200 OK"
@@ -75,7 +78,7 @@ def accepts_gzip(value: str | None) -> bool:
 
 
 class FastLane:
-    """WSGI middleware answering plain cached GETs of the plans and of search (see above)."""
+    """WSGI middleware answering plain cached GETs of the plans, the list and search (see above)."""
 
     def __init__(self, app: Flask, wsgi: WsgiApp) -> None:
         self.app = app
@@ -104,6 +107,7 @@ class FastLane:
     def _find_routes(self) -> dict[str, Route]:
         answers: dict[str, Callable[[dict[str, Any]], Answer]] = {
             PLANS_ENDPOINT: self._plans,
+            CLIENTS_ENDPOINT: self._clients,
             SEARCH_ENDPOINT: self._search,
         }
         adapter = self.app.url_map.bind("")
@@ -148,15 +152,17 @@ class FastLane:
             return None
         snapshot, state = found
         listing = snapshot.listing
-        body, headers = prepared_parts(
-            [listing.body],
-            [listing.gzipped],
-            listing.etag,
-            state,
-            accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")),
-            conditional=False,
-        )
-        return body, headers, state.status
+        return _prepared(environ, [listing.body], [listing.gzipped], listing.etag, state)
+
+    def _clients(self, environ: dict[str, Any]) -> Answer:
+        if environ.get("QUERY_STRING") or is_conditional(environ):
+            return None
+        found = self.app.extensions[SERVICES_KEY].directory.listing_ready()
+        if found is None:
+            return None
+        listing, state = found
+        total = ("X-Total-Count", str(listing.count))
+        return _prepared(environ, listing.plain(), listing.gzipped(), listing.etag, state, total)
 
     def _search(self, environ: dict[str, Any]) -> Answer:
         from wisphub_api.blueprints.search import QUERY_SCHEMA  # the route's schema
@@ -202,3 +208,17 @@ class FastLane:
         )
         start_response(_STATUS, headers)
         return () if method == "HEAD" else body
+
+
+def _prepared(
+    environ: dict[str, Any],
+    plain: Sequence[bytes],
+    gzipped: Sequence[bytes],
+    etag: str,
+    state: CacheState,
+    *extra: tuple[str, str],
+) -> Answer:
+    """Answer prepared bytes as ``prepared_answer`` does for a request with no conditional."""
+    gzip = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
+    body, headers = prepared_parts(plain, gzipped, etag, state, gzip, conditional=False)
+    return body, [*headers, *extra], state.status

@@ -197,6 +197,14 @@ class ClientDirectory:
         _, overlay, state = current
         return overlay.listing, state
 
+    def listing_ready(self) -> tuple[Listing, CacheState] | None:
+        """Return what ``listing`` returns when the snapshot is usable now, else None."""
+        found = self.store.ready()
+        if found is None:
+            return None
+        view, state = found
+        return self._overlay(view, self._clock() - state.age).listing, state
+
     def search(self, query: str, limit: int) -> tuple[bytes, CacheState]:
         """Return the JSON array of the clients that best match ``query``, best first."""
         current = self._current(wait=True)
