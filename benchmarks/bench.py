@@ -5,10 +5,13 @@ It starts the WispHub Net sandbox (realistic latency: 300-600 ms a call, 5 ms a 
 under gunicorn (gunicorn.conf.py, gevent workers), each on a free port, waits for /health/ready,
 then measures with Locust:
 
-1. the original scenario at 50 and at 500 users (--duration seconds each);
-2. saturation: the original mix with no wait, 50 users (half of --duration), then the same plan
-   once more against a second API whose workers share Redis (its failures must be 0 too: honest
-   concurrent verifications of client 7 are never refused);
+1. the original scenario at 50 and at 500 users (--duration seconds each), and at 50 users once
+   more with Locust in one process per core (``--processes -1``, as ``make loadtest`` runs it):
+   one Python process's event loop is the load generator's bottleneck well before the API's;
+2. saturation: the original mix with no wait, 50 users (half of --duration), then the 50-user
+   run on cores and the same saturation plan once more against a second API whose workers share
+   Redis (its failures must be 0 too: honest concurrent verifications of client 7 are never
+   refused);
 3. the bare ceiling: GET /health and each cached route alone, no wait (a third of --duration each,
    with FastHttpUser and with HttpUser);
 4. cold against warm: the first request on a fresh server with WARMUP_ON_START=false, then the same
@@ -75,8 +78,10 @@ CLIENTS = {"fast": "FastPathUser", "requests": "RequestsPathUser"}
 # plan on an API sharing Redis, the bare ceiling, cold against warm, and the wrk phase.
 PHASES = (
     "original-low",
+    "original-cores",
     "original-high",
     "saturation",
+    "original-cores-redis",
     "saturation-redis",
     "ceiling",
     "cold",
@@ -145,6 +150,15 @@ def load_plans(args: argparse.Namespace) -> list[LocustPlan]:
             "WispHubAPIUser",
         ),
         LocustPlan(
+            "original-cores",
+            f"Original scenario, {args.users_low} users, Locust in one process per core",
+            original,
+            args.users_low,
+            args.duration,
+            "WispHubAPIUser",
+            processes=-1,
+        ),
+        LocustPlan(
             "original-high",
             f"Original scenario, {args.users_high} users",
             original,
@@ -182,11 +196,20 @@ def ceiling_plans(args: argparse.Namespace) -> list[LocustPlan]:
     return plans
 
 
-def redis_plan(args: argparse.Namespace) -> LocustPlan:
-    """Return the saturation plan once more, against the API whose workers share Redis."""
-    plan = next(p for p in load_plans(args) if p.key == "saturation")
-    title = f"{plan.title}, 2 workers sharing Redis"
-    return dataclasses.replace(plan, key="saturation-redis", title=title)
+# Phases run once more against the API whose workers share Redis: (its key, the plan's).
+REDIS_PHASES = (("original-cores-redis", "original-cores"), ("saturation-redis", "saturation"))
+
+
+def redis_plans(args: argparse.Namespace) -> list[LocustPlan]:
+    """Return the chosen plans to run once more, against the API whose workers share Redis."""
+    plans = {plan.key: plan for plan in load_plans(args)}
+    return [
+        dataclasses.replace(
+            plans[base], key=key, title=f"{plans[base].title}, 2 workers sharing Redis"
+        )
+        for key, base in REDIS_PHASES
+        if key in args.phases
+    ]
 
 
 def api_env(sandbox_url: str, key: str, workers: int) -> dict[str, str]:
@@ -294,12 +317,12 @@ def run_on_simple_cache(
 def run_on_redis(
     args: argparse.Namespace, sandbox: Sandbox, out_dir: Path, key: str, stack: ExitStack
 ) -> list[PhaseResult]:
-    """Run the saturation plan against an API whose workers share Redis."""
+    """Run the chosen Redis plans against an API whose workers share Redis."""
     prefix = f"bench-{secrets.token_hex(6)}:"  # a prefix of its own: no other run's keys
     env = {**api_env(sandbox.url, key, args.workers), "CACHE_REDIS_URL": args.redis_url}
     api, _ready = start_api(out_dir, {**env, "CACHE_KEY_PREFIX": prefix}, "api-redis", stack)
     try:
-        return run_phases([redis_plan(args)], api, sandbox, out_dir, key)
+        return run_phases(redis_plans(args), api, sandbox, out_dir, key)
     finally:
         api.stop()
 
@@ -313,11 +336,12 @@ def run_bench(args: argparse.Namespace, out_dir: Path, stack: ExitStack) -> Benc
     sandbox.start()
     progress(f"sandbox on {sandbox.url}; phases: {', '.join(args.phases)}")
     measured = run_on_simple_cache(args, sandbox, out_dir, key, stack)
-    if "saturation-redis" in args.phases:
+    if redis_plans(args):
         measured.load += run_on_redis(args, sandbox, out_dir, key, stack)
         measured.settings["Redis run"] = (
-            f"the saturation plan once more on a second API, {args.workers} workers sharing "
-            f"Redis ({args.redis_url}, a key prefix of its own), same sandbox"
+            f"{', '.join(plan.key for plan in redis_plans(args))}: the plans once more on a "
+            f"second API, {args.workers} workers sharing Redis ({args.redis_url}, a key prefix "
+            "of its own), same sandbox"
         )
     env = api_env(sandbox.url, key, args.workers)
     cold = measure_cold(out_dir, env, sandbox, key, stack) if "cold" in args.phases else []

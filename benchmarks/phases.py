@@ -45,6 +45,8 @@ class LocustPlan:
     duration_s: int
     user_class: str = ""
     env: Mapping[str, str] = field(default_factory=dict)
+    # Locust's --processes: 1 runs every user on one event loop; -1 forks one process per core.
+    processes: int = 1
 
     @property
     def spawn_rate(self) -> float:
@@ -73,6 +75,7 @@ class LocustPlan:
             "--csv",
             str(csv_prefix),
             "--only-summary",
+            *([] if self.processes == 1 else ["--processes", str(self.processes)]),
         ]
 
 

@@ -13,6 +13,9 @@ USERS ?= 50
 SPAWN_RATE ?= 5
 RUN_TIME ?= 5m
 LOCUSTFILE ?= loadtests/locustfiles/original.py
+# Locust processes of `make loadtest`: -1 forks one per core and shares the users among them;
+# 1 runs every user on one event loop, which limits the run before the API does (README).
+PROCESSES ?= -1
 RESULTS ?= results
 WORKERS ?= 2
 MASTER_HOST ?= 127.0.0.1
@@ -40,7 +43,8 @@ endef
 	loadtest-smoke
 
 loadtest: $(LOADTEST_DEPS) ## Load-test HOST headless: original scenario, USERS/SPAWN_RATE/RUN_TIME; fails on a threshold
-	$(call loadtest_headless,loadtest,-f $(LOCUSTFILE) -u $(USERS) -r $(SPAWN_RATE) -t $(RUN_TIME))
+	$(call loadtest_headless,loadtest,-f $(LOCUSTFILE) -u $(USERS) -r $(SPAWN_RATE) -t $(RUN_TIME) \
+		--processes $(PROCESSES))
 
 loadtest-ui: $(LOADTEST_DEPS) ## Open Locust's web UI on :8089 (WEB_PORT), original scenario against HOST
 	$(LOCUST) -f $(LOCUSTFILE) --host $(HOST) --web-port $(WEB_PORT)

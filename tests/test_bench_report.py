@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -208,16 +209,27 @@ def test_parse_args_phases_chosen_and_unknown_refused() -> None:
         bench.parse_args(["--phases", "saturation,everything"])
 
 
-def test_redis_plan_is_the_saturation_plan_once_more() -> None:
+def test_redis_plans_are_the_chosen_plans_once_more() -> None:
     args = bench.parse_args([])
-    simple = next(p for p in bench.load_plans(args) if p.key == "saturation")
-    redis = bench.redis_plan(args)
-    assert (redis.key, redis.locustfile, redis.users) == (
-        "saturation-redis",
-        simple.locustfile,
-        simple.users,
-    )
-    assert redis.title.startswith(simple.title) and "Redis" in redis.title
+    simple = {p.key: p for p in bench.load_plans(args)}
+    redis = {p.key: p for p in bench.redis_plans(args)}
+    pairs = {"original-cores-redis": "original-cores", "saturation-redis": "saturation"}
+    assert set(redis) == set(pairs)
+    for key, base in pairs.items():
+        plan, source = redis[key], simple[base]
+        read = (plan.locustfile, plan.users, plan.processes)
+        assert read == (source.locustfile, source.users, source.processes)
+        assert plan.title.startswith(source.title) and "Redis" in plan.title
+    only = bench.parse_args(["--phases", "saturation-redis"])
+    assert [p.key for p in bench.redis_plans(only)] == ["saturation-redis"]
+    assert bench.redis_plans(bench.parse_args(["--phases", "original-low"])) == []
+
+
+def test_locust_runs_on_every_core_only_when_asked() -> None:
+    plans = {p.key: p for p in bench.load_plans(bench.parse_args([]))}
+    command = plans["original-cores"].command("http://api", Path("out"))
+    assert command[command.index("--processes") + 1] == "-1"
+    assert "--processes" not in plans["original-low"].command("http://api", Path("out"))
 
 
 def test_render_phases_not_run_leave_no_empty_section() -> None:
