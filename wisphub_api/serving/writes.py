@@ -10,7 +10,8 @@ every other simulated user's answer waits behind.
 ``CoalescedWrites`` stands for the connection's socket while gunicorn serves one request: it
 keeps what gunicorn writes and sends it with one ``sendmsg`` (scatter-gather, nothing copied) at
 the end of the response, or as soon as ``FLUSH_BYTES`` are held, so a large answer still goes
-out while it is written. Anything else gunicorn does with the socket (an interim ``100
+out while it is written, and a streamed one (an invoice PDF read from WispHub) in steps of that
+size. Anything else gunicorn does with the socket (an interim ``100
 Continue``, ``sendfile``, its address) sends what is held first, then goes to the socket.
 """
 
