@@ -17,6 +17,7 @@ from gunicorn import http
 from gunicorn.config import Config
 
 from wisphub_api.serving.admission import Admission, LoopLag
+from wisphub_api.serving.connections import ConnectionTable
 from wisphub_api.serving.rawhead import quick_head
 from wisphub_api.serving.settings import ServingSettings
 from wisphub_api.serving.telemetry import WorkerTelemetry
@@ -134,6 +135,7 @@ def _worker(draw: float) -> WispHubWorker:
     settings = ServingSettings(shed_lag_ms=250)
     worker.serving = settings
     worker.telemetry = WorkerTelemetry()
+    worker.connections = ConnectionTable(16, 1)
     worker.admission = Admission(settings, _late_lag(), lambda: draw)
     worker.admission.shedding.update(1.0)  # the last decision shed
     return worker
@@ -165,8 +167,10 @@ def test_worker_refuses_a_plain_request_from_its_bytes_and_reads_the_next(pair):
     client, server = pair
     worker = _worker(draw=0.0)
     parser = http.get_parser(Config(), server, ("127.0.0.1", 1))
+    worker.connections.idle(server)
     client.sendall(PLAIN)
     assert worker._next_request(parser, server, ("127.0.0.1", 1)) == (_REFUSED, True)
+    assert worker.connections.idle_count == 0  # busy from the moment its bytes came
     status, headers, body = _answer(client)
     assert status == b"HTTP/1.1 503 Service Unavailable"
     assert headers["retry-after"] == "1" and headers["x-request-id"] == "bot-42"

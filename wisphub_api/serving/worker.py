@@ -198,6 +198,7 @@ class WispHubWorker(GeventWorker):
         data = client.recv(_RECV_BYTES)
         if not data:
             raise StopIteration()
+        self.connections.busy(client)  # a request has come: never closed as idle from here
         head = rawhead.quick_head(data, _ID_HEADER_RAW)
         if head is not None:
             reason = self.admission.refusal(head.path)
