@@ -249,7 +249,9 @@ def settings_rows(
         "Sandbox (WispHub Net)": f"1500 clients, {knobs['latency_ms']} ms a call + "
         f"{knobs['per_row_ms']:g} ms a row",
         "Ready": f"{READY_STREAK} ready answers in a row {ready_s:.1f} s after start",
-        "Load generator": "one Locust process on the same machine",
+        "Load generator": (
+            "Locust on the same machine: one process, or one per core where the run says so"
+        ),
         "Durations": f"{args.duration} s per original run, {max(10, args.duration // 2)} s "
         f"saturation, {max(10, args.duration // 3)} s per ceiling run",
     }
