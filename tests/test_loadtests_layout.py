@@ -91,3 +91,6 @@ def test_makefile_loadtest_defaults_and_step_shape() -> None:
     assert "-u 50 -r 5 -t 5m" in command
     assert "--csv results/loadtest --html results/loadtest.html --only-summary" in command
     assert "-f loadtests/locustfiles/original.py,loadtests/shapes/step_load.py" in command
+    # One Locust process per core for the seed's scenario; the shapes keep one process.
+    assert command.count("--processes -1") == 1
+    assert "--processes 1" in make("-n", "loadtest", "PROCESSES=1").stdout
