@@ -295,6 +295,13 @@ def test_refresh_builds_each_snapshot_view_once_under_concurrent_reads(make_app,
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(read, range(16)))
+    # A refresh still running adopts its view (load_shared) before it says refresh_ok: start no
+    # more, and let that one finish before counting.
+    store = app.extensions["wisphub_api.services"].stores["clients"]
+    store.stop()
+    deadline = time.monotonic() + 10
+    while store._build_lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.01)
     refreshes = events.count("refresh_ok")
     assert refreshes >= 2
     # One process: the refresher installs its own view; at most one reader races it per version.
