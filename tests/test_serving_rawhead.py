@@ -239,3 +239,19 @@ def test_worker_reads_buffered_bytes_through_gunicorn_first(pair):
     parser.unreader.unread(b"GET /buffered HTTP/1.1\r\n\r\n")
     req, admitted = worker._next_request(parser, server, ("127.0.0.1", 1))
     assert (req.path, admitted) == ("/buffered", False)
+
+
+def test_worker_refuses_a_head_request_without_a_body_and_stays_in_step(pair):
+    client, server = pair
+    worker = _worker(draw=0.0)
+    parser = http.get_parser(Config(), server, ("127.0.0.1", 1))
+    client.sendall(b"HEAD /api/v1/internet-plans/ HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert worker._next_request(parser, server, ("127.0.0.1", 1)) == (_REFUSED, True)
+    client.sendall(PLAIN)
+    assert worker._next_request(parser, server, ("127.0.0.1", 1)) == (_REFUSED, True)
+    raw = b""
+    while raw.count(b"\r\n\r\n") < 2 or not raw.endswith(b"}"):
+        raw += client.recv(65536)
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ") and b"Content-Length: " in head
+    assert rest.startswith(b"HTTP/1.1 503 ")  # no body after the HEAD's answer: the next is whole

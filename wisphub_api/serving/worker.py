@@ -298,6 +298,8 @@ class WispHubWorker(GeventWorker):
             keep_alive=keep_alive,
             language=language,
         )
+        if asked.method == "HEAD":  # the same head, and no body: the client reads none
+            raw = raw[: raw.index(b"\r\n\r\n") + 4]
         sock.sendall(raw)
 
 
