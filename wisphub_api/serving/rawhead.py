@@ -92,10 +92,8 @@ def _body_fits(data: bytes, body_start: int, fields: bytes) -> bool:
         return body_start == len(data)
     if fields.find(_CONTENT_LENGTH_NAME, at + 1) >= 0:
         return False  # two lengths: the full parser refuses that
-    value_end = fields.find(b"\r\n", at + 2)
-    value = fields[at + len(_CONTENT_LENGTH_NAME) : None if value_end < 0 else value_end]
-    value = value.strip(b" \t")
-    if _CONTENT_LENGTH.fullmatch(value) is None:
+    value = _value(fields, fields, _CONTENT_LENGTH_NAME)
+    if value is None or _CONTENT_LENGTH.fullmatch(value) is None:
         return False
     return body_start + int(value) == len(data)
 

@@ -11,8 +11,8 @@ every other simulated user's answer waits behind.
 keeps what gunicorn writes and sends it with one ``sendmsg`` (scatter-gather, nothing copied) at
 the end of the response, or as soon as ``FLUSH_BYTES`` are held, so a large answer still goes
 out while it is written, and a streamed one (an invoice PDF read from WispHub) in steps of that
-size. Anything else gunicorn does with the socket (an interim ``100
-Continue``, ``sendfile``, its address) sends what is held first, then goes to the socket.
+size. Anything else gunicorn does with the socket (an interim ``100 Continue``, ``sendfile``,
+its address) sends what is held first, then goes to the socket.
 """
 
 from __future__ import annotations
